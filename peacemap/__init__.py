@@ -1,0 +1,45 @@
+"""PeaceMap: a multilingual directory and map of peacebuilding organisations."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from peacemap import config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    """Build the application: configuration, extensions, blueprints, commands."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    config.load(app, test_config)
+
+    from peacemap import errors, i18n, security, templating
+    from peacemap.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+
+    from peacemap import models  # noqa: F401  (registers the tables with the metadata)
+    from peacemap.accounts import services as _accounts  # noqa: F401  (user loader)
+    from peacemap.directory.views import bp as directory_bp
+
+    app.register_blueprint(directory_bp)
+
+    from peacemap import cli
+
+    cli.init_app(app)
+    return app

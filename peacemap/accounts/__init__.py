@@ -1,0 +1,1 @@
+"""Moderator and administrator accounts (created from the CLI only)."""

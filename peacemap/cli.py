@@ -1,0 +1,77 @@
+"""Flask command groups: demo, users, translate (`flask --app app <group> <command>`)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from peacemap.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+demo_cli = AppGroup("demo", help="Demonstration content.")
+users_cli = AppGroup("users", help="Moderator and administrator accounts.")
+translate_cli = AppGroup("translate", help="Interface translations (en, fr, ar).")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Only load into a database with no organisation.")
+def demo_load(if_empty):
+    """Load the demo organisations and initiatives (idempotent)."""
+    from peacemap.demo import loader
+    from peacemap.models import Organisation
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(Organisation)):
+        click.echo("The database already has organisations; demo content not loaded.")
+        return
+    created = loader.load(loader.read_data())
+    db.session.commit()
+    click.echo(", ".join(f"{count} {kind}" for kind, count in created.items()) + " added.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["moderator", "admin"]), required=True)
+@click.option("--name", "display_name", help="Name shown on verifications and in the audit log.")
+def users_create(email, role, display_name):
+    """Create an account; the password comes from PEACEMAP_PASSWORD or a prompt."""
+    from peacemap.accounts.services import AccountError, create_user
+
+    password = os.environ.get("PEACEMAP_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            raise click.ClickException("Set PEACEMAP_PASSWORD or run from a terminal.")
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, password, role, display_name)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email}.")
+
+
+def _pybabel(*args):
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
+
+
+@translate_cli.command("extract")
+def translate_extract():
+    """Collect the interface strings into translations/messages.pot and update each language."""
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-o", "translations/messages.pot", ".")
+    _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching")
+
+
+@translate_cli.command("compile")
+def translate_compile():
+    """Compile the .po files to the .mo files the site reads."""
+    _pybabel("compile", "-d", "translations", "--use-fuzzy")
+
+
+def init_app(app):
+    """Register the command groups."""
+    for group in (demo_cli, users_cli, translate_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,72 @@
+"""Configuration: defaults, then instance/config.py, then PEACEMAP_* environment, then tests."""
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+LANGUAGES = ("en", "fr", "ar")
+RTL_LANGUAGES = frozenset({"ar"})
+
+
+class Defaults:
+    """Settings every deployment starts from; each can be overridden."""
+
+    ENVIRONMENT = "development"  # "production" refuses to start without SECRET_KEY
+    SECRET_KEY = None
+    SQLALCHEMY_DATABASE_URI = None  # filled in from the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "connect_args": {"timeout": 15},
+        # Keep accents and Arabic readable in stored JSON, so LIKE filters can match them.
+        "json_serializer": lambda value: json.dumps(value, ensure_ascii=False),
+    }
+    SEARCH_BACKEND = "whoosh"
+    TILE_URL = ""
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    MAIL_BACKEND = "outbox"
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = LANGUAGES
+    PAGE_SIZE = 20
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # Someone typing a long description on a slow connection must not lose it to an expired
+    # token: the CSRF token lives as long as the session.
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+
+
+def load(app, test_config=None):
+    """Fill app.config in the documented order and check it can be trusted."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("PEACEMAP")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    root = Path(app.root_path).parent
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(root / "translations"))
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'peacemap.sqlite'}"
+    if app.config["ENVIRONMENT"] == "production":
+        app.config["SESSION_COOKIE_SECURE"] = True
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _development_secret(app, instance)
+
+
+def _development_secret(app, instance):
+    """Return the key kept in instance/secret_key, creating it; refuse in production."""
+    if app.config["ENVIRONMENT"] == "production":
+        raise RuntimeError(
+            "PEACEMAP_SECRET_KEY must be set in production (see README, 'Configuration')."
+        )
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,1 @@
+"""Demonstration content: real organisations and initiatives from the seed documents."""

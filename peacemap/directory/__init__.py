@@ -1,0 +1,1 @@
+"""Public directory: home, organisations, initiatives."""

@@ -1,0 +1,70 @@
+"""Filter forms for the public lists (GET forms, so no CSRF token)."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Form, IntegerField, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional, Regexp
+
+from peacemap.models import InitiativeStatus, OrganisationType
+
+MAX_PAGE = 10_000
+
+
+class ListForm(Form):
+    """Fields shared by every public list: a keyword and a page number."""
+
+    q = StringField(_l("Keyword"), validators=[Optional(), Length(max=200)])
+    page = IntegerField(
+        _l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)]
+    )
+
+
+def country_field():
+    """A country filter: an ISO 3166-1 alpha-2 code; options are set from the data."""
+    return SelectField(
+        _l("Country"),
+        default="",
+        validate_choice=False,
+        validators=[Optional(), Regexp(r"^[A-Z]{2}$", message=_l("Not a country code."))],
+    )
+
+
+def theme_field():
+    """A theme filter: a theme slug; options are set from the taxonomy."""
+    return SelectField(
+        _l("Theme"), default="", validate_choice=False, validators=[Optional(), Length(max=60)]
+    )
+
+
+class OrganisationFilterForm(ListForm):
+    """Filters of /organisations; options and their counts come from the published data."""
+
+    country = country_field()
+    region = SelectField(
+        _l("Region"), default="", validate_choice=False, validators=[Optional(), Length(max=120)]
+    )
+    theme = theme_field()
+    type = SelectField(
+        _l("Type"), default="", choices=[("", _l("All types")), *OrganisationType.choices()]
+    )
+    verification = SelectField(
+        _l("Verification"),
+        default="",
+        choices=[
+            ("", _l("Any")),
+            ("verified", _l("Verified")),
+            ("unverified", _l("Not yet verified")),
+        ],
+    )
+    sort = SelectField(
+        _l("Sort by"), default="name", choices=[("name", _l("Name")), ("updated", _l("Recently updated"))]
+    )
+
+
+class InitiativeFilterForm(ListForm):
+    """Filters of /initiatives."""
+
+    country = country_field()
+    theme = theme_field()
+    status = SelectField(
+        _l("Status"), default="", choices=[("", _l("Any status")), *InitiativeStatus.choices()]
+    )

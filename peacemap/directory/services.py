@@ -1,0 +1,386 @@
+"""Reading the published directory: lists, facets, profiles. Shared by pages and the API."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from peacemap.extensions import db
+from peacemap.models import (
+    Initiative,
+    InitiativeOrganisation,
+    Location,
+    Organisation,
+    PublicationStatus,
+    Relationship,
+    RelationshipKind,
+    Theme,
+    VerificationLevel,
+)
+from peacemap.models.directory import (
+    initiative_locations,
+    initiative_themes,
+    organisation_locations,
+    organisation_themes,
+)
+from peacemap.pagination import paginate
+from peacemap.places.visibility import REGION_VISIBLE
+
+
+@dataclass(frozen=True)
+class OrganisationFilters:
+    """What a visitor narrowed the organisation list to; empty strings mean no filter."""
+
+    q: str = ""
+    country: str = ""
+    region: str = ""
+    theme: str = ""
+    type: str = ""
+    verification: str = ""
+    sort: str = "name"
+
+
+def like_pattern(text):
+    """A LIKE pattern matching `text` anywhere, with LIKE's own wildcards escaped."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _organisation_conditions(filters, skip=None):
+    """WHERE clauses for the filters, leaving out `skip` (for that facet's own counts)."""
+    conditions = [Organisation.status == PublicationStatus.PUBLISHED]
+    if filters.q and skip != "q":
+        pattern = like_pattern(filters.q.strip())
+        conditions.append(
+            or_(
+                Organisation.name.ilike(pattern, escape="\\"),
+                Organisation.acronym.ilike(pattern, escape="\\"),
+                cast(Organisation.alternate_names, String).ilike(pattern, escape="\\"),
+            )
+        )
+    if filters.country and skip != "country":
+        conditions.append(Organisation.country == filters.country)
+    if filters.region and skip != "region":
+        # Only organisations that agreed to show their region can be found by it.
+        in_region = (
+            select(organisation_locations.c.organisation_id)
+            .join(Location, Location.id == organisation_locations.c.location_id)
+            .where(Location.admin1 == filters.region)
+        )
+        conditions.append(Organisation.id.in_(in_region))
+        conditions.append(Organisation.location_precision.in_(REGION_VISIBLE))
+    if filters.theme and skip != "theme":
+        conditions.append(Organisation.themes.any(Theme.slug == filters.theme))
+    if filters.type and skip != "type":
+        conditions.append(Organisation.type == filters.type)
+    if filters.verification == "verified" and skip != "verification":
+        conditions.append(Organisation.verification_level != VerificationLevel.NONE)
+    elif filters.verification == "unverified" and skip != "verification":
+        conditions.append(Organisation.verification_level == VerificationLevel.NONE)
+    return conditions
+
+
+def list_organisations(filters, page, per_page):
+    """One page of published organisations matching the filters."""
+    order = (
+        [Organisation.updated_at.desc(), Organisation.id.desc()]
+        if filters.sort == "updated"
+        else [func.lower(Organisation.name), Organisation.id]
+    )
+    stmt = select(Organisation).where(*_organisation_conditions(filters)).order_by(*order)
+    return paginate(stmt, page, per_page, selectinload(Organisation.themes))
+
+
+def organisation_facets(filters):
+    """Counts per country, region, theme and type, each under the other filters."""
+    facets = {}
+    for name, column in (("country", Organisation.country), ("type", Organisation.type)):
+        stmt = (
+            select(column, func.count())
+            .where(*_organisation_conditions(filters, skip=name))
+            .group_by(column)
+        )
+        facets[name] = {str(value): count for value, count in db.session.execute(stmt)}
+
+    region_stmt = (
+        select(Location.admin1, func.count(func.distinct(Organisation.id)))
+        .join(organisation_locations, organisation_locations.c.location_id == Location.id)
+        .join(Organisation, Organisation.id == organisation_locations.c.organisation_id)
+        .where(*_organisation_conditions(filters, skip="region"))
+        .where(Organisation.location_precision.in_(REGION_VISIBLE), Location.admin1.is_not(None))
+        .group_by(Location.admin1)
+    )
+    facets["region"] = dict(db.session.execute(region_stmt).all())
+
+    theme_stmt = (
+        select(Theme.slug, func.count(func.distinct(Organisation.id)))
+        .join(organisation_themes, organisation_themes.c.theme_id == Theme.id)
+        .join(Organisation, Organisation.id == organisation_themes.c.organisation_id)
+        .where(*_organisation_conditions(filters, skip="theme"))
+        .group_by(Theme.slug)
+    )
+    facets["theme"] = dict(db.session.execute(theme_stmt).all())
+    return facets
+
+
+def all_themes():
+    """Every theme, in taxonomy order."""
+    return db.session.scalars(select(Theme).order_by(Theme.position, Theme.slug)).all()
+
+
+def get_published_organisation(slug):
+    """The published organisation with everything its profile shows, or None.
+
+    Loads relations with a fixed number of SELECT ... IN queries, whatever their number.
+    """
+    stmt = (
+        Organisation.published()
+        .where(Organisation.slug == slug)
+        .options(
+            selectinload(Organisation.themes),
+            selectinload(Organisation.locations),
+            selectinload(Organisation.identifiers),
+            selectinload(Organisation.achievements),
+            selectinload(Organisation.verified_by),
+            selectinload(Organisation.outgoing).selectinload(Relationship.object),
+            selectinload(Organisation.incoming).selectinload(Relationship.subject),
+            selectinload(Organisation.initiative_roles).selectinload(
+                InitiativeOrganisation.initiative
+            ),
+        )
+    )
+    return db.session.scalars(stmt).first()
+
+
+@dataclass
+class Connections:
+    """An organisation's published links to others, grouped as its profile shows them."""
+
+    member_of: list
+    members: list
+    partners: list
+    funders: list
+    funds: list
+    initiatives: list
+
+
+def connections(organisation):
+    """Group the loaded relationships and initiatives, hiding anything unpublished."""
+    result = Connections([], [], [], [], [], [])
+    for link in organisation.outgoing:
+        if not link.object.is_published:
+            continue
+        if link.kind == RelationshipKind.MEMBER_OF:
+            result.member_of.append((link.object, link))
+        elif link.kind == RelationshipKind.PARTNER_OF:
+            result.partners.append((link.object, link))
+        else:
+            result.funders.append((link.object, link))
+    for link in organisation.incoming:
+        if not link.subject.is_published:
+            continue
+        if link.kind == RelationshipKind.MEMBER_OF:
+            result.members.append((link.subject, link))
+        elif link.kind == RelationshipKind.PARTNER_OF:
+            result.partners.append((link.subject, link))
+        else:
+            result.funds.append((link.subject, link))
+    for group in (result.member_of, result.members, result.partners, result.funders, result.funds):
+        group.sort(key=lambda pair: pair[0].name.lower())
+    by_initiative = {}
+    for role in organisation.initiative_roles:
+        if role.initiative.is_published:
+            by_initiative.setdefault(role.initiative, []).append(role.role)
+    result.initiatives = sorted(
+        by_initiative.items(),
+        key=lambda item: (item[0].start_date is None, item[0].start_date),
+        reverse=True,
+    )
+    return result
+
+
+def related_organisations(organisation, limit=6):
+    """Published organisations sharing networks, themes or places, best matches first.
+
+    Three GROUP BY queries and one load, whatever the number of relations.
+    """
+    scores = {}
+
+    def add(rows, weight):
+        for org_id, count in rows:
+            if org_id != organisation.id:
+                scores[org_id] = scores.get(org_id, 0) + weight * count
+
+    networks = [
+        link.object_id for link in organisation.outgoing if link.kind == RelationshipKind.MEMBER_OF
+    ]
+    if networks:
+        add(
+            db.session.execute(
+                select(Relationship.subject_id, func.count())
+                .where(
+                    Relationship.kind == RelationshipKind.MEMBER_OF,
+                    Relationship.object_id.in_(networks),
+                )
+                .group_by(Relationship.subject_id)
+            ),
+            3,
+        )
+    theme_ids = [theme.id for theme in organisation.themes]
+    if theme_ids:
+        add(
+            db.session.execute(
+                select(organisation_themes.c.organisation_id, func.count())
+                .where(organisation_themes.c.theme_id.in_(theme_ids))
+                .group_by(organisation_themes.c.organisation_id)
+            ),
+            1,
+        )
+    location_ids = [location.id for location in organisation.locations]
+    if location_ids and organisation.location_precision in REGION_VISIBLE:
+        add(
+            db.session.execute(
+                select(organisation_locations.c.organisation_id, func.count())
+                .join(Organisation, Organisation.id == organisation_locations.c.organisation_id)
+                .where(
+                    organisation_locations.c.location_id.in_(location_ids),
+                    Organisation.location_precision.in_(REGION_VISIBLE),
+                )
+                .group_by(organisation_locations.c.organisation_id)
+            ),
+            2,
+        )
+    linked = {link.object_id for link in organisation.outgoing}
+    linked |= {link.subject_id for link in organisation.incoming}
+    candidates = sorted(
+        (org_id for org_id in scores if org_id not in linked),
+        key=lambda org_id: -scores[org_id],
+    )[: limit * 3]
+    if not candidates:
+        return []
+    found = db.session.scalars(Organisation.published().where(Organisation.id.in_(candidates)))
+    by_id = {org.id: org for org in found}
+    ranked = sorted(by_id, key=lambda org_id: (-scores[org_id], by_id[org_id].name.lower()))
+    return [by_id[org_id] for org_id in ranked[:limit]]
+
+
+def home_counts():
+    """Figures for the home page: published organisations, initiatives and countries."""
+    organisations = db.session.scalar(
+        select(func.count()).where(Organisation.status == PublicationStatus.PUBLISHED)
+    )
+    initiatives = db.session.scalar(
+        select(func.count()).where(Initiative.publication == PublicationStatus.PUBLISHED)
+    )
+    return {"organisations": organisations, "initiatives": initiatives}
+
+
+def countries_with_counts():
+    """(country code, number of published organisations) for every country listed."""
+    stmt = (
+        select(Organisation.country, func.count())
+        .where(Organisation.status == PublicationStatus.PUBLISHED)
+        .group_by(Organisation.country)
+        .order_by(func.count().desc(), Organisation.country)
+    )
+    return db.session.execute(stmt).all()
+
+
+def recently_updated(limit=6):
+    """The published organisations changed most recently."""
+    stmt = (
+        Organisation.published()
+        .order_by(Organisation.updated_at.desc(), Organisation.id.desc())
+        .limit(limit)
+    )
+    return db.session.scalars(stmt).all()
+
+
+@dataclass(frozen=True)
+class InitiativeFilters:
+    """What a visitor narrowed the initiative list to."""
+
+    q: str = ""
+    country: str = ""
+    theme: str = ""
+    status: str = ""
+
+
+def _initiative_conditions(filters):
+    conditions = [Initiative.publication == PublicationStatus.PUBLISHED]
+    if filters.q:
+        pattern = like_pattern(filters.q.strip())
+        conditions.append(
+            or_(
+                cast(Initiative.title, String).ilike(pattern, escape="\\"),
+                cast(Initiative.summary, String).ilike(pattern, escape="\\"),
+            )
+        )
+    if filters.country:
+        in_country = (
+            select(initiative_locations.c.initiative_id)
+            .join(Location, Location.id == initiative_locations.c.location_id)
+            .where(Location.country == filters.country)
+        )
+        conditions.append(Initiative.id.in_(in_country))
+    if filters.theme:
+        in_theme = (
+            select(initiative_themes.c.initiative_id)
+            .join(Theme, Theme.id == initiative_themes.c.theme_id)
+            .where(Theme.slug == filters.theme)
+        )
+        conditions.append(Initiative.id.in_(in_theme))
+    if filters.status:
+        conditions.append(Initiative.status == filters.status)
+    return conditions
+
+
+def list_initiatives(filters, page, per_page):
+    """One page of published initiatives, most recent first."""
+    stmt = (
+        select(Initiative)
+        .where(*_initiative_conditions(filters))
+        .order_by(Initiative.start_date.desc().nulls_last(), Initiative.id.desc())
+    )
+    return paginate(
+        stmt,
+        page,
+        per_page,
+        selectinload(Initiative.themes),
+        selectinload(Initiative.roles).selectinload(InitiativeOrganisation.organisation),
+    )
+
+
+def initiative_countries():
+    """Countries where published initiatives take place, for the filter."""
+    stmt = (
+        select(Location.country)
+        .join(initiative_locations, initiative_locations.c.location_id == Location.id)
+        .join(Initiative, Initiative.id == initiative_locations.c.initiative_id)
+        .where(Initiative.publication == PublicationStatus.PUBLISHED)
+        .distinct()
+    )
+    return sorted(db.session.scalars(stmt).all())
+
+
+def get_published_initiative(slug):
+    """The published initiative with its organisations, themes and places, or None."""
+    stmt = (
+        Initiative.published()
+        .where(Initiative.slug == slug)
+        .options(
+            selectinload(Initiative.themes),
+            selectinload(Initiative.locations),
+            selectinload(Initiative.roles).selectinload(InitiativeOrganisation.organisation),
+        )
+    )
+    return db.session.scalars(stmt).first()
+
+
+def initiative_organisations(initiative):
+    """{role: [published organisations]} in lead, partner, funder order."""
+    grouped = {}
+    for role in sorted(initiative.roles, key=lambda r: list(type(r.role)).index(r.role)):
+        if role.organisation.is_published:
+            grouped.setdefault(role.role, []).append(role.organisation)
+    return grouped

@@ -1,0 +1,137 @@
+"""Public pages: home, organisation list and profiles, initiative list and pages."""
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
+
+from peacemap.directory import services
+from peacemap.directory.forms import InitiativeFilterForm, OrganisationFilterForm
+from peacemap.i18n import country_name, current_language, localized
+from peacemap.places.visibility import public_places
+
+bp = Blueprint("directory", __name__, url_prefix="/<lang_code>")
+
+
+def _validated(form_class):
+    """Bind a filter form to the query string; a refused value is a 400 naming the field."""
+    form = form_class(request.args)
+    if not form.validate():
+        field = next(field for field in form if field.errors)
+        abort(400, description=_("%(field)s: %(error)s", field=field.label.text,
+                                 error=field.errors[0]))
+    return form
+
+
+@bp.get("/")
+def home():
+    """Home page: search box, counts, recently updated organisations, countries."""
+    return render_template(
+        "directory/home.html",
+        counts=services.home_counts(),
+        recent=services.recently_updated(),
+        countries=services.countries_with_counts(),
+    )
+
+
+@bp.get("/organisations")
+def organisations():
+    """Browse and filter published organisations."""
+    form = _validated(OrganisationFilterForm)
+    themes = services.all_themes()
+    lang = current_language()
+    filters = services.OrganisationFilters(
+        **{name: (form[name].data or "").strip() for name in
+           ("q", "country", "region", "theme", "type", "verification")},
+        sort=form.sort.data or "name",
+    )
+    facets = services.organisation_facets(filters)
+    form.country.choices = _choices(
+        _("All countries"), facets["country"], filters.country, country_name
+    )
+    form.region.choices = _choices(_("All regions"), facets["region"], filters.region, str)
+    theme_labels = {theme.slug: localized(theme.labels).text for theme in themes}
+    form.theme.choices = _choices(
+        _("All themes"), facets["theme"], filters.theme, lambda slug: theme_labels.get(slug, slug)
+    )
+    form.type.choices = [
+        (value, f"{label} ({facets['type'].get(value, 0)})" if value else label)
+        for value, label in form.type.choices
+    ]
+    page = services.list_organisations(
+        filters, form.page.data or 1, current_app.config["PAGE_SIZE"]
+    )
+    return render_template(
+        "directory/organisations.html",
+        form=form,
+        page=page,
+        filters=filters,
+        theme_labels=theme_labels,
+        lang=lang,
+    )
+
+
+def _choices(everything_label, counts, selected, label_of):
+    """Select options with counts, sorted by label; the selected value stays listed."""
+    values = dict(counts)
+    if selected and selected not in values:
+        values[selected] = 0
+    options = sorted(values.items(), key=lambda item: str(label_of(item[0])).casefold())
+    return [("", everything_label)] + [
+        (value, f"{label_of(value)} ({count})") for value, count in options
+    ]
+
+
+@bp.get("/organisations/<slug>")
+def organisation(slug):
+    """An organisation's public profile."""
+    org = services.get_published_organisation(slug)
+    if org is None:
+        abort(404)
+    return render_template(
+        "directory/organisation.html",
+        org=org,
+        links=services.connections(org),
+        places=public_places(org.locations, org.location_precision),
+        related=services.related_organisations(org),
+    )
+
+
+@bp.get("/initiatives")
+def initiatives():
+    """Browse published initiatives."""
+    form = _validated(InitiativeFilterForm)
+    themes = services.all_themes()
+    theme_labels = {theme.slug: localized(theme.labels).text for theme in themes}
+    form.country.choices = [("", _("All countries"))] + [
+        (code, country_name(code)) for code in services.initiative_countries()
+    ]
+    form.theme.choices = [("", _("All themes"))] + list(theme_labels.items())
+    filters = services.InitiativeFilters(
+        q=(form.q.data or "").strip(),
+        country=form.country.data or "",
+        theme=form.theme.data or "",
+        status=form.status.data or "",
+    )
+    page = services.list_initiatives(filters, form.page.data or 1, current_app.config["PAGE_SIZE"])
+    return render_template(
+        "directory/initiatives.html", form=form, page=page, theme_labels=theme_labels
+    )
+
+
+@bp.get("/initiatives/<slug>")
+def initiative(slug):
+    """An initiative's public page."""
+    item = services.get_published_initiative(slug)
+    if item is None:
+        abort(404)
+    return render_template(
+        "directory/initiative.html",
+        initiative=item,
+        organisations=services.initiative_organisations(item),
+        places=public_places(item.locations, item.location_precision),
+    )
+
+
+@bp.get("/about")
+def about():
+    """What PeaceMap is, how records are checked, and where the data comes from."""
+    return render_template("directory/about.html")

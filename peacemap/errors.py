@@ -1,0 +1,46 @@
+"""Error pages in the site's style, JSON errors under /api/, and no stack trace to anyone."""
+
+from flask import Response, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: lambda: _("The request could not be understood. Please check the address or the form."),
+    403: lambda: _("You do not have permission to see this page."),
+    404: lambda: _("We could not find this page."),
+    405: lambda: _("This action is not allowed here."),
+    413: lambda: _("What you sent is too large."),
+    429: lambda: _("Too many requests. Please wait a moment and try again."),
+    500: lambda: _("Something went wrong on our side. Please try again later."),
+}
+
+
+def render_error(error):
+    """Render an HTTP error as JSON for the API and as a page everywhere else."""
+    code = error.code or 500
+    message = MESSAGES.get(code, lambda: error.name)()
+    if request.path.startswith("/api/"):
+        response = jsonify({"error": {"status": code, "message": message}})
+        response.status_code = code
+        return response
+    # Only a description written by our own code is shown (it is translated and safe);
+    # Werkzeug's default English descriptions are not.
+    detail = error.description if error.description != type(error).description else None
+    try:
+        return render_template("errors/error.html", code=code, message=message, detail=detail), code
+    except Exception:  # the page itself failed (database down...): plain text, still no trace
+        current_app.logger.exception("Error page failed to render")
+        return Response(f"Error {code}", status=code, mimetype="text/plain")
+
+
+def init_app(app):
+    """Register the handlers for every HTTP error and for unexpected exceptions."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return render_error(error)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        app.logger.exception("Unhandled error on %s", request.path)
+        return render_error(InternalServerError())

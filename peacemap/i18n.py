@@ -1,0 +1,128 @@
+"""Languages: the /<lang>/ URL prefix, locale selection, text direction, localized content."""
+
+from dataclasses import dataclass
+
+from babel import Locale
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_babel import get_locale
+
+from peacemap.config import RTL_LANGUAGES
+from peacemap.extensions import babel
+
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
+
+
+def select_locale():
+    """The page's language: the URL prefix, else `?lang=` (API), else the browser's choice."""
+    languages = current_app.config["LANGUAGES"]
+    lang = g.get("lang_code") or request.args.get("lang")
+    if lang in languages:
+        return lang
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def current_language():
+    """The two-letter code of the language being rendered."""
+    return str(get_locale().language)
+
+
+@dataclass(frozen=True)
+class LocalizedText:
+    """A text picked from a per-language dict, with the language it is actually in."""
+
+    text: str
+    lang: str
+
+    def __bool__(self):
+        return bool(self.text)
+
+    def __str__(self):
+        return self.text
+
+
+def localized(texts, lang=None, original=None):
+    """Pick the text for `lang`, falling back to the original language, French, then any."""
+    texts = texts or {}
+    lang = lang or current_language()
+    for candidate in (lang, original, "fr", "en", *texts):
+        if candidate and texts.get(candidate):
+            return LocalizedText(texts[candidate], candidate)
+    return LocalizedText("", lang)
+
+
+def country_name(code, lang=None):
+    """The country's name in the page's language, from Babel's CLDR data."""
+    if not code:
+        return ""
+    territories = Locale.parse(lang or current_language()).territories
+    return territories.get(code.upper(), code.upper())
+
+
+def init_app(app):
+    """Route /<lang_code>/..., pick the locale from it and expose helpers to templates."""
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.url_value_preprocessor
+    def pull_lang_code(endpoint, values):
+        if values and "lang_code" in values:
+            g.lang_code = values.pop("lang_code")
+
+    @app.url_defaults
+    def add_lang_code(endpoint, values):
+        if "lang_code" in values or not app.url_map.is_endpoint_expecting(endpoint, "lang_code"):
+            return
+        values["lang_code"] = g.get("lang_code") or current_language()
+
+    @app.before_request
+    def check_lang_code():
+        if "lang_code" in g and g.lang_code not in app.config["LANGUAGES"]:
+            g.pop("lang_code")
+            abort(404)
+
+    @app.get("/")
+    def root():
+        """Send the visitor to the home page in the language the browser prefers."""
+        lang = request.accept_languages.best_match(app.config["LANGUAGES"])
+        return redirect(url_for("directory.home", lang_code=lang or "fr"))
+
+    @app.context_processor
+    def language_context():
+        lang = current_language()
+        return {
+            "lang": lang,
+            "text_direction": "rtl" if lang in RTL_LANGUAGES else "ltr",
+            "languages": LANGUAGE_NAMES,
+            "localized": localized,
+            "country_name": country_name,
+            "url_in_language": url_in_language,
+            "url_with": url_with,
+        }
+
+
+def query_args():
+    """The query string as url_for arguments, without names url_for would take as options
+    (`_external`, `_scheme`, ...) or that would replace the page's own path arguments."""
+    reserved = set(request.view_args or {}) | {"lang_code"}
+    return {
+        key: value
+        for key, value in request.args.items()
+        if not key.startswith("_") and key not in reserved
+    }
+
+
+def url_in_language(lang):
+    """This page's URL in another language (same endpoint, arguments and query)."""
+    if request.endpoint and current_app.url_map.is_endpoint_expecting(
+        request.endpoint, "lang_code"
+    ):
+        return url_for(
+            request.endpoint, **(request.view_args or {}), **query_args(), lang_code=lang
+        )
+    return url_for("directory.home", lang_code=lang)
+
+
+def url_with(**changes):
+    """This page's URL with some query arguments changed (for pagers and filter links)."""
+    return url_for(request.endpoint, **(request.view_args or {}), **{**query_args(), **changes})

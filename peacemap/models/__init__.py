@@ -1,0 +1,51 @@
+"""The data model (DESIGN.md section 2), split by feature."""
+
+from peacemap.models.directory import (
+    Achievement,
+    Identifier,
+    Initiative,
+    InitiativeOrganisation,
+    Location,
+    Organisation,
+    Relationship,
+    Theme,
+)
+from peacemap.models.enums import (
+    AchievementScope,
+    InitiativeRole,
+    InitiativeStatus,
+    LocationPrecision,
+    OrganisationType,
+    PublicationStatus,
+    RelationshipKind,
+    Role,
+    SubmissionKind,
+    SubmissionState,
+    VerificationLevel,
+)
+from peacemap.models.workflow import AuditEvent, Revision, Submission, User
+
+__all__ = [
+    "Achievement",
+    "AchievementScope",
+    "AuditEvent",
+    "Identifier",
+    "Initiative",
+    "InitiativeOrganisation",
+    "InitiativeRole",
+    "InitiativeStatus",
+    "Location",
+    "LocationPrecision",
+    "Organisation",
+    "OrganisationType",
+    "PublicationStatus",
+    "Relationship",
+    "RelationshipKind",
+    "Revision",
+    "Role",
+    "Submission",
+    "SubmissionKind",
+    "SubmissionState",
+    "User",
+    "VerificationLevel",
+]

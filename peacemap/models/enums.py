@@ -1,0 +1,105 @@
+"""Closed vocabularies of the data model, stored as strings with CHECK constraints."""
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+
+class LabelledEnum(str, enum.Enum):
+    """A string enum whose members carry a translatable label."""
+
+    def __new__(cls, value, label):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    def __str__(self):
+        return self.value
+
+    @classmethod
+    def choices(cls):
+        """(value, label) pairs for forms and filters."""
+        return [(member.value, member.label) for member in cls]
+
+
+class OrganisationType(LabelledEnum):
+    NATIONAL_NGO = "national_ngo", _l("National NGO")
+    INTERNATIONAL_NGO = "international_ngo", _l("International NGO")
+    NETWORK = "network", _l("Network or coalition")
+    COMMUNITY_BASED = "community_based", _l("Community-based organisation")
+    RESEARCH = "research", _l("Research institute")
+    FOUNDATION = "foundation", _l("Foundation")
+    GOVERNMENT = "government", _l("Government body")
+    MULTILATERAL = "multilateral", _l("Multilateral organisation")
+    OTHER = "other", _l("Other")
+
+
+class PublicationStatus(LabelledEnum):
+    PUBLISHED = "published", _l("Published")
+    UNPUBLISHED = "unpublished", _l("Unpublished")
+
+
+class LocationPrecision(LabelledEnum):
+    """How precisely a record's places may be shown, from most to least precise."""
+
+    EXACT = "exact", _l("Exact location")
+    COMMUNE = "commune", _l("Town or commune")
+    REGION = "region", _l("Region")
+    COUNTRY = "country", _l("Country only")
+    NOT_MAPPED = "not_mapped", _l("Not on the map")
+
+
+class VerificationLevel(LabelledEnum):
+    NONE = "none", _l("Not yet verified")
+    SELF_DECLARED = "self_declared", _l("Self-declared")
+    NETWORK_VOUCHED = "network_vouched", _l("Vouched for by a network")
+    REGISTER_CHECKED = "register_checked", _l("Checked against a register")
+    FIELD_VERIFIED = "field_verified", _l("Verified in the field")
+
+
+class RelationshipKind(LabelledEnum):
+    MEMBER_OF = "member_of", _l("Member of")
+    PARTNER_OF = "partner_of", _l("Partner of")
+    FUNDED_BY = "funded_by", _l("Funded by")
+
+
+class AchievementScope(LabelledEnum):
+    NATIONAL = "national", _l("National")
+    INTERNATIONAL = "international", _l("International")
+
+
+class InitiativeStatus(LabelledEnum):
+    PLANNED = "planned", _l("Planned")
+    ONGOING = "ongoing", _l("Ongoing")
+    COMPLETED = "completed", _l("Completed")
+
+
+class InitiativeRole(LabelledEnum):
+    LEAD = "lead", _l("Lead")
+    PARTNER = "partner", _l("Partner")
+    FUNDER = "funder", _l("Funder")
+
+
+class SubmissionKind(LabelledEnum):
+    NEW_ORGANISATION = "new_organisation", _l("New organisation")
+    NEW_INITIATIVE = "new_initiative", _l("New initiative")
+    CORRECTION = "correction", _l("Correction")
+    REPORT = "report", _l("Report")
+
+
+class SubmissionState(LabelledEnum):
+    PENDING = "pending", _l("Pending")
+    CHANGES_REQUESTED = "changes_requested", _l("Changes requested")
+    APPROVED = "approved", _l("Approved")
+    REJECTED = "rejected", _l("Rejected")
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
+    SPAM = "spam", _l("Spam")
+
+
+DECIDED_STATES = (SubmissionState.APPROVED, SubmissionState.REJECTED, SubmissionState.SPAM)
+
+
+class Role(LabelledEnum):
+    MODERATOR = "moderator", _l("Moderator")
+    ADMIN = "admin", _l("Administrator")

@@ -1,0 +1,115 @@
+"""Who changes the directory and how: accounts, submissions, audit trail, revisions."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from peacemap.extensions import db
+from peacemap.models.base import JSONType, UTCDateTime, enum_column, utcnow
+from peacemap.models.enums import Role, SubmissionKind, SubmissionState
+
+
+class User(UserMixin, db.Model):
+    """A moderator or administrator; visitors and submitters have no account."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.MODERATOR)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_active(self):
+        """Flask-Login: a deactivated account cannot sign in."""
+        return self.active
+
+    @property
+    def is_admin(self):
+        """True for administrators."""
+        return self.role == Role.ADMIN
+
+
+class Submission(db.Model):
+    """A public proposal waiting for, or having had, a moderator's decision."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[SubmissionKind] = mapped_column(enum_column(SubmissionKind), index=True)
+    state: Mapped[SubmissionState] = mapped_column(
+        enum_column(SubmissionState), default=SubmissionState.PENDING, index=True
+    )
+    payload: Mapped[dict] = mapped_column(JSONType, default=dict)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    initiative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("initiatives.id", ondelete="SET NULL")
+    )
+    submitter_name: Mapped[str] = mapped_column(String(200))
+    submitter_email: Mapped[str | None] = mapped_column(String(254))
+    submitter_role: Mapped[str | None] = mapped_column(String(200))
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Only a hash of the tracking code is kept: the code itself is shown once.
+    tracking_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    # One-time token carried by the form, so that a retried POST finds the first receipt.
+    form_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    moderator_note: Mapped[str | None] = mapped_column(Text)
+
+    moderator: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(
+            "state NOT IN ('approved', 'rejected', 'spam') "
+            "OR (moderator_id IS NOT NULL AND decided_at IS NOT NULL)",
+            name="decided_has_moderator",
+        ),
+    )
+
+
+class AuditEvent(db.Model):
+    """One change of state or record: who did what to which object, before and after."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[dict | None] = mapped_column(JSONType)
+    after: Mapped[dict | None] = mapped_column(JSONType)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class Revision(db.Model):
+    """A snapshot of a record after an approved change, for history and rollback."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict] = mapped_column(JSONType)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("object_type", "object_id", "number"),)

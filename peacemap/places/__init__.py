@@ -1,0 +1,1 @@
+"""Places: the offline gazetteer, administrative units and what precision allows to show."""
