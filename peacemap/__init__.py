@@ -1,5 +1,6 @@
 """PeaceMap: a multilingual directory and map of peacebuilding organisations."""
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -13,7 +14,7 @@ def create_app(test_config=None):
     """Build the application: configuration, extensions, blueprints, commands."""
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        instance_path=os.environ.get("PEACEMAP_INSTANCE_PATH") or str(ROOT / "instance"),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

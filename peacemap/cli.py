@@ -1,11 +1,11 @@
 """Flask command groups: demo, users, translate (`flask --app app <group> <command>`)."""
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import click
+from babel.messages.frontend import CommandLineInterface
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
@@ -55,14 +55,22 @@ def users_create(email, role, display_name):
 
 
 def _pybabel(*args):
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
+    """Run a pybabel command from the repository root."""
+    previous = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        CommandLineInterface().run(["pybabel", "-q", *args])
+    finally:
+        os.chdir(previous)
 
 
 @translate_cli.command("extract")
 def translate_extract():
     """Collect the interface strings into translations/messages.pot and update each language."""
     _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-o", "translations/messages.pot", ".")
-    _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching")
+    _pybabel(
+        "update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching"
+    )
 
 
 @translate_cli.command("compile")

@@ -18,9 +18,9 @@ def select_locale():
     lang = g.get("lang_code") or request.args.get("lang")
     if lang in languages:
         return lang
-    return request.accept_languages.best_match(languages) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def current_language():

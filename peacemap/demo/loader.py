@@ -176,9 +176,7 @@ def load(data):
         created["initiatives"] += 1
 
     if any(created.values()):
-        db.session.add(
-            AuditEvent(action="demo.load", object_type="directory", after=dict(created))
-        )
+        db.session.add(AuditEvent(action="demo.load", object_type="directory", after=dict(created)))
     db.session.flush()
     return created
 

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
 from peacemap.models import InitiativeStatus, OrganisationType
@@ -44,19 +45,23 @@ class OrganisationFilterForm(ListForm):
     )
     theme = theme_field()
     type = SelectField(
-        _l("Type"), default="", choices=[("", _l("All types")), *OrganisationType.choices()]
+        _l("Type"),
+        default="",
+        choices=[SelectChoice("", _l("All types")), *OrganisationType.choices()],
     )
     verification = SelectField(
         _l("Verification"),
         default="",
         choices=[
-            ("", _l("Any")),
-            ("verified", _l("Verified")),
-            ("unverified", _l("Not yet verified")),
+            SelectChoice("", _l("Any")),
+            SelectChoice("verified", _l("Verified")),
+            SelectChoice("unverified", _l("Not yet verified")),
         ],
     )
     sort = SelectField(
-        _l("Sort by"), default="name", choices=[("name", _l("Name")), ("updated", _l("Recently updated"))]
+        _l("Sort by"),
+        default="name",
+        choices=[SelectChoice("name", _l("Name")), SelectChoice("updated", _l("Recently updated"))],
     )
 
 
@@ -66,5 +71,7 @@ class InitiativeFilterForm(ListForm):
     country = country_field()
     theme = theme_field()
     status = SelectField(
-        _l("Status"), default="", choices=[("", _l("Any status")), *InitiativeStatus.choices()]
+        _l("Status"),
+        default="",
+        choices=[SelectChoice("", _l("Any status")), *InitiativeStatus.choices()],
     )

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from peacemap.directory import services
 from peacemap.directory.forms import InitiativeFilterForm, OrganisationFilterForm
@@ -16,8 +17,10 @@ def _validated(form_class):
     form = form_class(request.args)
     if not form.validate():
         field = next(field for field in form if field.errors)
-        abort(400, description=_("%(field)s: %(error)s", field=field.label.text,
-                                 error=field.errors[0]))
+        abort(
+            400,
+            description=_("%(field)s: %(error)s", field=field.label.text, error=field.errors[0]),
+        )
     return form
 
 
@@ -39,8 +42,10 @@ def organisations():
     themes = services.all_themes()
     lang = current_language()
     filters = services.OrganisationFilters(
-        **{name: (form[name].data or "").strip() for name in
-           ("q", "country", "region", "theme", "type", "verification")},
+        **{
+            name: (form[name].data or "").strip()
+            for name in ("q", "country", "region", "theme", "type", "verification")
+        },
         sort=form.sort.data or "name",
     )
     facets = services.organisation_facets(filters)
@@ -53,8 +58,10 @@ def organisations():
         _("All themes"), facets["theme"], filters.theme, lambda slug: theme_labels.get(slug, slug)
     )
     form.type.choices = [
-        (value, f"{label} ({facets['type'].get(value, 0)})" if value else label)
-        for value, label in form.type.choices
+        SelectChoice(
+            c.value, f"{c.label} ({facets['type'].get(c.value, 0)})" if c.value else c.label
+        )
+        for c in form.type.choices
     ]
     page = services.list_organisations(
         filters, form.page.data or 1, current_app.config["PAGE_SIZE"]
@@ -75,8 +82,8 @@ def _choices(everything_label, counts, selected, label_of):
     if selected and selected not in values:
         values[selected] = 0
     options = sorted(values.items(), key=lambda item: str(label_of(item[0])).casefold())
-    return [("", everything_label)] + [
-        (value, f"{label_of(value)} ({count})") for value, count in options
+    return [SelectChoice("", everything_label)] + [
+        SelectChoice(value, f"{label_of(value)} ({count})") for value, count in options
     ]
 
 
@@ -101,10 +108,12 @@ def initiatives():
     form = _validated(InitiativeFilterForm)
     themes = services.all_themes()
     theme_labels = {theme.slug: localized(theme.labels).text for theme in themes}
-    form.country.choices = [("", _("All countries"))] + [
-        (code, country_name(code)) for code in services.initiative_countries()
+    form.country.choices = [SelectChoice("", _("All countries"))] + [
+        SelectChoice(code, country_name(code)) for code in services.initiative_countries()
     ]
-    form.theme.choices = [("", _("All themes"))] + list(theme_labels.items())
+    form.theme.choices = [SelectChoice("", _("All themes"))] + [
+        SelectChoice(slug, label) for slug, label in theme_labels.items()
+    ]
     filters = services.InitiativeFilters(
         q=(form.q.data or "").strip(),
         country=form.country.data or "",

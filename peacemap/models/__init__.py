@@ -46,6 +46,7 @@ __all__ = [
     "Submission",
     "SubmissionKind",
     "SubmissionState",
+    "Theme",
     "User",
     "VerificationLevel",
 ]

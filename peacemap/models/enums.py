@@ -3,9 +3,10 @@
 import enum
 
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 
-class LabelledEnum(str, enum.Enum):
+class LabelledEnum(enum.StrEnum):
     """A string enum whose members carry a translatable label."""
 
     def __new__(cls, value, label):
@@ -19,8 +20,8 @@ class LabelledEnum(str, enum.Enum):
 
     @classmethod
     def choices(cls):
-        """(value, label) pairs for forms and filters."""
-        return [(member.value, member.label) for member in cls]
+        """Options for forms and filters."""
+        return [SelectChoice(member.value, member.label) for member in cls]
 
 
 class OrganisationType(LabelledEnum):

@@ -30,8 +30,11 @@ def public_places(locations, precision):
     for location in locations:
         if precision == LocationPrecision.EXACT:
             place = VisiblePlace(
-                location.name, location.admin1, location.country,
-                location.latitude, location.longitude,
+                location.name,
+                location.admin1,
+                location.country,
+                location.latitude,
+                location.longitude,
             )
         elif precision == LocationPrecision.COMMUNE:
             place = VisiblePlace(location.name, location.admin1, location.country)
