@@ -9,6 +9,7 @@ from babel.messages.frontend import CommandLineInterface
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from peacemap.config import LANGUAGES
 from peacemap.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,9 +68,30 @@ def _pybabel(*args):
 @translate_cli.command("extract")
 def translate_extract():
     """Collect the interface strings into translations/messages.pot and update each language."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-o", "translations/messages.pot", ".")
     _pybabel(
-        "update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching"
+        "extract",
+        "-F",
+        "pyproject.toml",
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "-o",
+        "translations/messages.pot",
+        ".",  # pybabel skips .venv and other dot folders; the patterns pick the files
+    )
+    for lang in LANGUAGES:
+        if not (ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po").exists():
+            _pybabel("init", "-i", "translations/messages.pot", "-d", "translations", "-l", lang)
+    _pybabel(
+        "update",
+        "-i",
+        "translations/messages.pot",
+        "-d",
+        "translations",
+        "--no-fuzzy-matching",
+        "--ignore-obsolete",
+        "--no-wrap",
     )
 
 

@@ -1,10 +1,12 @@
 """Fixtures: a fresh database per test, factories, and the no-skip rule for CI."""
 
+import contextvars
 import itertools
 import os
 
 import pytest
 from bs4 import BeautifulSoup
+from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from peacemap import create_app
@@ -21,6 +23,17 @@ from peacemap.models import (
 REQUIRE_ALL = os.environ.get("PEACEMAP_REQUIRE_ALL") == "1"
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run in a fresh context, as under a real server.
+
+    Tests hold an app context to build data; without this, requests would share its `g`,
+    its cached locale and its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     """An application on its own SQLite file, schema from the models."""
@@ -34,6 +47,7 @@ def app(tmp_path, monkeypatch):
             "RATELIMIT_ENABLED": False,
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         db.create_all()
         yield app

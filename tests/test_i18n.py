@@ -1,0 +1,75 @@
+"""Language prefixes, negotiation, direction and localized content."""
+
+import pytest
+
+from peacemap.extensions import db
+from tests.conftest import soup
+
+
+@pytest.mark.parametrize(
+    ("accept", "target"),
+    [("fr-ML,fr;q=0.9", "/fr/"), ("ar", "/ar/"), ("en-GB,en;q=0.8", "/en/"), ("de", "/fr/")],
+)
+def test_root_redirects_by_preferred_language(client, accept, target):
+    response = client.get("/", headers={"Accept-Language": accept})
+    assert response.status_code == 302
+    assert response.headers["Location"] == target
+
+
+@pytest.mark.parametrize(("lang", "direction"), [("en", "ltr"), ("fr", "ltr"), ("ar", "rtl")])
+@pytest.mark.parametrize("path", ["/", "/organisations", "/initiatives", "/about"])
+def test_every_public_page_has_lang_and_dir(client, lang, direction, path):
+    response = client.get(f"/{lang}{path}")
+    assert response.status_code == 200
+    html = soup(response).html
+    assert html["lang"] == lang and html["dir"] == direction
+
+
+def test_unknown_language_prefix_is_404(client):
+    assert client.get("/de/organisations").status_code == 404
+    assert client.get("/xx/").status_code == 404
+
+
+def test_language_switcher_keeps_page_and_filters(client):
+    page = soup(client.get("/en/organisations?country=ML&page=1&_external=1"))
+    links = {a["hreflang"]: a["href"] for a in page.select(".languages a")}
+    assert links["fr"] == "/fr/organisations?country=ML&page=1"
+    assert links["ar"] == "/ar/organisations?country=ML&page=1"
+    assert page.select_one(".languages a[aria-current]")["hreflang"] == "en"
+
+
+def test_interface_is_translated_to_french(client):
+    page = soup(client.get("/fr/organisations"))
+    nav = [a.text for a in page.select("nav .nav a")]
+    assert nav[0] == "Organisations" and "Initiatives" in nav
+    assert page.select_one("label[for=country]").text == "Pays"
+
+
+def test_country_names_and_dates_follow_the_page_language(client, make_organisation):
+    make_organisation(slug="sn", country="SN")
+    db.session.commit()
+    assert "Sénégal" in soup(client.get("/fr/organisations/sn")).select_one(".meta").text
+    assert "السنغال" in soup(client.get("/ar/organisations/sn")).select_one(".meta").text
+
+
+def test_content_falls_back_to_original_language_and_says_so(client, make_organisation):
+    make_organisation(
+        slug="fr-only",
+        summary={"fr": "Résumé en français"},
+        description={"fr": "Description en français"},
+        language="fr",
+    )
+    db.session.commit()
+    page = soup(client.get("/en/organisations/fr-only"))
+    lead = page.select_one(".lead")
+    assert lead.text == "Résumé en français" and lead["lang"] == "fr"
+    assert page.select_one(".prose")["lang"] == "fr"
+    assert "shown in Français" in page.select_one(".prose .note").text
+
+
+def test_theme_labels_are_localized(client, make_organisation, make_theme):
+    theme = make_theme(labels={"en": "Dialogue", "fr": "Dialogue et médiation", "ar": "الحوار"})
+    make_organisation(slug="t", themes=[theme])
+    db.session.commit()
+    assert "Dialogue et médiation" in client.get("/fr/organisations/t").get_data(as_text=True)
+    assert "الحوار" in client.get("/ar/organisations/t").get_data(as_text=True)
