@@ -52,6 +52,11 @@ def localized(texts, lang=None, original=None):
     return LocalizedText("", lang)
 
 
+def direction_of(lang):
+    """The writing direction of a language: "rtl" or "ltr"."""
+    return "rtl" if lang in RTL_LANGUAGES else "ltr"
+
+
 def country_name(code, lang=None):
     """The country's name in the page's language, from Babel's CLDR data."""
     if not code:
@@ -92,12 +97,13 @@ def init_app(app):
         lang = current_language()
         return {
             "lang": lang,
-            "text_direction": "rtl" if lang in RTL_LANGUAGES else "ltr",
+            "text_direction": direction_of(lang),
             "languages": LANGUAGE_NAMES,
             "localized": localized,
             "country_name": country_name,
             "url_in_language": url_in_language,
             "url_with": url_with,
+            "direction_of": direction_of,
         }
 
 

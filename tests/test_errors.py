@@ -32,7 +32,7 @@ def test_unexpected_errors_show_no_stack_trace(tmp_path, monkeypatch):
     monkeypatch.setenv("PEACEMAP_INSTANCE_PATH", str(tmp_path))
     app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
-    @app.get("/en/boom")
+    @app.get("/<lang_code>/boom")
     def boom():
         raise RuntimeError("secret internals /etc/passwd")
 

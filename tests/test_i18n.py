@@ -64,7 +64,7 @@ def test_content_falls_back_to_original_language_and_says_so(client, make_organi
     lead = page.select_one(".lead")
     assert lead.text == "Résumé en français" and lead["lang"] == "fr"
     assert page.select_one(".prose")["lang"] == "fr"
-    assert "shown in Français" in page.select_one(".prose .note").text
+    assert "shown in Français" in page.select_one(".note").text
 
 
 def test_theme_labels_are_localized(client, make_organisation, make_theme):
