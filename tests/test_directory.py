@@ -126,7 +126,12 @@ def test_profile_shows_everything_public(
     ]
     assert "Not yet verified" in text
     assert "March 4, 2026" in text
-    assert "1999" in text and "Bamako, Mali" in text and "Bamako, Bamako" not in text and "Early warning" in text
+    assert (
+        "1999" in text
+        and "Bamako, Mali" in text
+        and "Bamako, Bamako" not in text
+        and "Early warning" in text
+    )
     assert (
         page.select_one("#member-of")
         .find_next("ul")

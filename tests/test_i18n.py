@@ -1,6 +1,12 @@
 """Language prefixes, negotiation, direction and localized content."""
 
+import os
+import re
+from pathlib import Path
+
 import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
 
 from peacemap.extensions import db
 from tests.conftest import soup
@@ -73,3 +79,43 @@ def test_theme_labels_are_localized(client, make_organisation, make_theme):
     db.session.commit()
     assert "Dialogue et médiation" in client.get("/fr/organisations/t").get_data(as_text=True)
     assert "الحوار" in client.get("/ar/organisations/t").get_data(as_text=True)
+
+
+def _catalog(lang):
+    path = Path(__file__).resolve().parents[1] / "translations" / lang / "LC_MESSAGES"
+    with open(path / "messages.po", "rb") as handle:
+        return read_po(handle)
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_translations_are_complete_and_keep_placeholders(lang):
+    placeholder = re.compile(r"%\(\w+\)s")
+    for message in _catalog(lang):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings), f"{lang}: untranslated {ids[0]!r}"
+        expected = set(placeholder.findall(ids[-1]))
+        for string in strings:
+            assert set(placeholder.findall(string)) <= expected | set(
+                placeholder.findall(ids[0])
+            ), f"{lang}: placeholders differ in {ids[0]!r}"
+
+
+def test_catalog_template_is_up_to_date(tmp_path):
+    """Every interface string in the code is in translations/messages.pot."""
+    root = Path(__file__).resolve().parents[1]
+    fresh = tmp_path / "fresh.pot"
+    cwd = Path.cwd()
+    try:
+        os.chdir(root)
+        CommandLineInterface().run(
+            ["pybabel", "-q", "extract", "-F", "pyproject.toml", "-k", "_l", "-o", str(fresh), "."]
+        )
+    finally:
+        os.chdir(cwd)
+    with open(fresh, "rb") as handle:
+        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    have = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog("fr") if m.id}
+    assert wanted - have == set(), "run `flask translate extract` and translate the new strings"
