@@ -1,6 +1,7 @@
 """Reading the published directory: lists, facets, profiles. Shared by pages and the API."""
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -164,27 +165,28 @@ class Connections:
     initiatives: list
 
 
+# Which group of the profile a link falls in, seen from the organisation's side.
+_LINK_GROUPS = {
+    ("outgoing", RelationshipKind.MEMBER_OF): "member_of",
+    ("incoming", RelationshipKind.MEMBER_OF): "members",
+    ("outgoing", RelationshipKind.PARTNER_OF): "partners",
+    ("incoming", RelationshipKind.PARTNER_OF): "partners",
+    ("outgoing", RelationshipKind.FUNDED_BY): "funders",
+    ("incoming", RelationshipKind.FUNDED_BY): "funds",
+}
+
+
 def connections(organisation):
     """Group the loaded relationships and initiatives, hiding anything unpublished."""
     result = Connections([], [], [], [], [], [])
-    for link in organisation.outgoing:
-        if not link.object.is_published:
-            continue
-        if link.kind == RelationshipKind.MEMBER_OF:
-            result.member_of.append((link.object, link))
-        elif link.kind == RelationshipKind.PARTNER_OF:
-            result.partners.append((link.object, link))
-        else:
-            result.funders.append((link.object, link))
-    for link in organisation.incoming:
-        if not link.subject.is_published:
-            continue
-        if link.kind == RelationshipKind.MEMBER_OF:
-            result.members.append((link.subject, link))
-        elif link.kind == RelationshipKind.PARTNER_OF:
-            result.partners.append((link.subject, link))
-        else:
-            result.funds.append((link.subject, link))
+    for direction, links, other_end in (
+        ("outgoing", organisation.outgoing, attrgetter("object")),
+        ("incoming", organisation.incoming, attrgetter("subject")),
+    ):
+        for link in links:
+            other = other_end(link)
+            if other.is_published:
+                getattr(result, _LINK_GROUPS[direction, link.kind]).append((other, link))
     for group in (result.member_of, result.members, result.partners, result.funders, result.funds):
         group.sort(key=lambda pair: pair[0].name.lower())
     by_initiative = {}

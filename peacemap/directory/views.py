@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from peacemap.directory import services
 from peacemap.directory.forms import InitiativeFilterForm, OrganisationFilterForm
-from peacemap.i18n import country_name, current_language, localized
+from peacemap.i18n import country_name, localized
 from peacemap.places.visibility import public_places
 
 bp = Blueprint("directory", __name__, url_prefix="/<lang_code>")
@@ -24,6 +24,11 @@ def _validated(form_class):
     return form
 
 
+def _theme_labels():
+    """{slug: label in the page's language} for every theme, in taxonomy order."""
+    return {theme.slug: localized(theme.labels).text for theme in services.all_themes()}
+
+
 @bp.get("/")
 def home():
     """Home page: search box, counts, recently updated organisations, countries."""
@@ -39,8 +44,6 @@ def home():
 def organisations():
     """Browse and filter published organisations."""
     form = _validated(OrganisationFilterForm)
-    themes = services.all_themes()
-    lang = current_language()
     filters = services.OrganisationFilters(
         **{
             name: (form[name].data or "").strip()
@@ -53,7 +56,7 @@ def organisations():
         _("All countries"), facets["country"], filters.country, country_name
     )
     form.region.choices = _choices(_("All regions"), facets["region"], filters.region, str)
-    theme_labels = {theme.slug: localized(theme.labels).text for theme in themes}
+    theme_labels = _theme_labels()
     form.theme.choices = _choices(
         _("All themes"), facets["theme"], filters.theme, lambda slug: theme_labels.get(slug, slug)
     )
@@ -66,14 +69,7 @@ def organisations():
     page = services.list_organisations(
         filters, form.page.data or 1, current_app.config["PAGE_SIZE"]
     )
-    return render_template(
-        "directory/organisations.html",
-        form=form,
-        page=page,
-        filters=filters,
-        theme_labels=theme_labels,
-        lang=lang,
-    )
+    return render_template("directory/organisations.html", form=form, page=page)
 
 
 def _choices(everything_label, counts, selected, label_of):
@@ -106,8 +102,7 @@ def organisation(slug):
 def initiatives():
     """Browse published initiatives."""
     form = _validated(InitiativeFilterForm)
-    themes = services.all_themes()
-    theme_labels = {theme.slug: localized(theme.labels).text for theme in themes}
+    theme_labels = _theme_labels()
     form.country.choices = [SelectChoice("", _("All countries"))] + [
         SelectChoice(code, country_name(code)) for code in services.initiative_countries()
     ]
@@ -121,9 +116,7 @@ def initiatives():
         status=form.status.data or "",
     )
     page = services.list_initiatives(filters, form.page.data or 1, current_app.config["PAGE_SIZE"])
-    return render_template(
-        "directory/initiatives.html", form=form, page=page, theme_labels=theme_labels
-    )
+    return render_template("directory/initiatives.html", form=form, page=page)
 
 
 @bp.get("/initiatives/<slug>")

@@ -295,11 +295,6 @@ class InitiativeOrganisation(db.Model):
     organisation: Mapped[Organisation] = relationship(back_populates="initiative_roles")
 
 
-def published_organisation_ids():
-    """Subquery of published organisation ids, for joins that must hide the rest."""
-    return select(Organisation.id).where(Organisation.status == PublicationStatus.PUBLISHED)
-
-
 __all__ = [
     "Achievement",
     "Identifier",
