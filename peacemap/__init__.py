@@ -34,11 +34,16 @@ def create_app(test_config=None):
     errors.init_app(app)
     templating.init_app(app)
 
-    from peacemap import models  # noqa: F401  (registers the tables with the metadata)
+    from peacemap import effects, models  # noqa: F401  (tables, after-commit hooks)
     from peacemap.accounts import services as _accounts  # noqa: F401  (user loader)
+    from peacemap.accounts.views import bp as accounts_bp
+    from peacemap.api.views import bp as api_bp
     from peacemap.directory.views import bp as directory_bp
+    from peacemap.moderation.views import bp as moderation_bp
+    from peacemap.submissions.views import bp as submissions_bp
 
-    app.register_blueprint(directory_bp)
+    for blueprint in (directory_bp, submissions_bp, accounts_bp, moderation_bp, api_bp):
+        app.register_blueprint(blueprint)
 
     from peacemap import cli
 

@@ -9,6 +9,7 @@ MESSAGES = {
     403: lambda: _("You do not have permission to see this page."),
     404: lambda: _("We could not find this page."),
     405: lambda: _("This action is not allowed here."),
+    409: lambda: _("This can no longer be changed: its state has moved on."),
     413: lambda: _("What you sent is too large."),
     429: lambda: _("Too many requests. Please wait a moment and try again."),
     500: lambda: _("Something went wrong on our side. Please try again later."),

@@ -13,13 +13,11 @@ from peacemap.models import (
     Identifier,
     Initiative,
     InitiativeOrganisation,
-    Location,
-    LocationPrecision,
     Organisation,
     Relationship,
     Theme,
 )
-from peacemap.places import gazetteer
+from peacemap.places.service import location_for
 
 DATA_FILE = Path(__file__).with_name("data.json")
 
@@ -32,55 +30,6 @@ def read_data(path=DATA_FILE):
 
 def _by_slug(model):
     return {record.slug: record for record in db.session.scalars(select(model))}
-
-
-def _location(spec, cache):
-    """The Location for a place spec: a GeoNames id, or an explicit place outside it."""
-    if "geonameid" in spec:
-        key = ("geonames", int(spec["geonameid"]))
-        if key in cache:
-            return cache[key]
-        location = db.session.scalar(select(Location).where(Location.geonameid == key[1]))
-        if location is None:
-            place = gazetteer.get(key[1])
-            if place is None:
-                raise ValueError(f"GeoNames id {key[1]} is not in the gazetteer")
-            location = Location(
-                name=place.name,
-                country=place.country,
-                admin1=place.admin1,
-                admin1_pcode=place.admin1_pcode,
-                admin2=place.admin2,
-                admin2_pcode=place.admin2_pcode,
-                latitude=place.latitude,
-                longitude=place.longitude,
-                precision=LocationPrecision.EXACT,
-                geonameid=place.geonameid,
-            )
-            db.session.add(location)
-    else:
-        key = ("named", spec["name"], spec["country"])
-        if key in cache:
-            return cache[key]
-        location = db.session.scalar(
-            select(Location).where(
-                Location.name == spec["name"],
-                Location.country == spec["country"],
-                Location.geonameid.is_(None),
-            )
-        )
-        if location is None:
-            location = Location(
-                name=spec["name"],
-                country=spec["country"],
-                admin1=spec.get("admin1"),
-                latitude=spec.get("latitude"),
-                longitude=spec.get("longitude"),
-                precision=LocationPrecision.EXACT,
-            )
-            db.session.add(location)
-    cache[key] = location
-    return location
 
 
 def load(data):
@@ -120,7 +69,7 @@ def load(data):
             summary=spec.get("summary", {}),
             description=spec.get("description", {}),
             themes=[themes[slug] for slug in spec.get("themes", [])],
-            locations=[_location(place, places) for place in spec.get("places", [])],
+            locations=[location_for(place, places) for place in spec.get("places", [])],
             identifiers=[Identifier(**ident) for ident in spec.get("identifiers", [])],
             achievements=[
                 Achievement(year=item.get("year"), scope=item["scope"], text=item["text"])
@@ -166,7 +115,7 @@ def load(data):
             end_date=_date(spec.get("end_date")),
             status=spec.get("status", "ongoing"),
             themes=[themes[slug] for slug in spec.get("themes", [])],
-            locations=[_location(place, places) for place in spec.get("places", [])],
+            locations=[location_for(place, places) for place in spec.get("places", [])],
             roles=[
                 InitiativeOrganisation(organisation=organisations[item["slug"]], role=item["role"])
                 for item in spec.get("organisations", [])

@@ -57,6 +57,8 @@ class Submission(db.Model):
     submitter_email: Mapped[str | None] = mapped_column(String(254))
     submitter_role: Mapped[str | None] = mapped_column(String(200))
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The interface language the submitter used: their notifications are written in it.
+    language: Mapped[str] = mapped_column(String(5), default="fr")
     # Only a hash of the tracking code is kept: the code itself is shown once.
     tracking_hash: Mapped[str] = mapped_column(String(128), unique=True)
     # One-time token carried by the form, so that a retried POST finds the first receipt.

@@ -1,0 +1,1 @@
+"""The read API under /api/v1/ (no language prefix; `?lang=` selects text)."""

@@ -1,0 +1,50 @@
+"""Outgoing mail: plain-text messages written to instance/outbox/ or sent over SMTP.
+
+Plain text only, so that nothing a submitter typed can ever be rendered as HTML in a mail
+client. Call `send` from an after-commit effect: it raises on failure and the effect logs it.
+"""
+
+import smtplib
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+
+def build(to, subject, template, lang, **context):
+    """A message rendered from templates/mail/<template>.txt in the recipient's language."""
+    with force_locale(lang):
+        body = render_template(f"mail/{template}.txt", lang=lang, **context)
+        subject = str(subject() if callable(subject) else subject)
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = " ".join(subject.split())  # no header injection through newlines
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="peacemap.local")
+    message.set_content(body)
+    return message
+
+
+def send(message):
+    """Deliver with the configured backend: `outbox` (files) or `smtp`."""
+    backend = current_app.config["MAIL_BACKEND"]
+    if backend == "outbox":
+        outbox = Path(
+            current_app.config["MAIL_OUTBOX"] or Path(current_app.instance_path) / "outbox"
+        )
+        outbox.mkdir(parents=True, exist_ok=True)
+        (outbox / f"{uuid.uuid4().hex}.eml").write_bytes(bytes(message))
+    elif backend == "smtp":
+        config = current_app.config
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config["MAIL_USERNAME"]:
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(message)
+    else:
+        raise ValueError(f"Unknown MAIL_BACKEND {backend!r}")

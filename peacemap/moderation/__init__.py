@@ -1,0 +1,1 @@
+"""Moderators' work: the queue, reviews and decisions, verification, publication, history."""

@@ -1,0 +1,102 @@
+"""Moderation forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Form, HiddenField, IntegerField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from peacemap.models import SubmissionKind, SubmissionState, VerificationLevel
+
+NOTE_LENGTH = Length(max=3000)
+
+
+class QueueFilterForm(Form):
+    """Filters of the queue (GET)."""
+
+    kind = SelectField(
+        _l("Kind"),
+        default="",
+        choices=[SelectChoice("", _l("All kinds")), *SubmissionKind.choices()],
+    )
+    state = SelectField(
+        _l("State"),
+        default="open",
+        choices=[
+            SelectChoice("open", _l("Waiting (pending or changes requested)")),
+            SelectChoice("", _l("All states")),
+            *SubmissionState.choices(),
+        ],
+    )
+    age = SelectField(
+        _l("Age"),
+        default="",
+        choices=[
+            SelectChoice("", _l("Any age")),
+            SelectChoice("1", _l("Older than a day")),
+            SelectChoice("7", _l("Older than a week")),
+            SelectChoice("30", _l("Older than a month")),
+        ],
+    )
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=10_000)])
+
+
+class NoteForm(FlaskForm):
+    """A decision with an optional note."""
+
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), NOTE_LENGTH])
+
+
+class ReasonForm(FlaskForm):
+    """A decision the submitter must be told the reason for."""
+
+    note = TextAreaField(
+        _l("Message to the submitter"), validators=[DataRequired(), Length(min=5, max=3000)]
+    )
+
+
+class MergeForm(FlaskForm):
+    """Merge a proposal into an existing organisation."""
+
+    target = HiddenField(validators=[DataRequired(), Length(max=120)])
+
+
+class BulkForm(FlaskForm):
+    """Approve or reject several submissions at once."""
+
+    ids = SelectMultipleField(_l("Submissions"), coerce=int, validate_choice=False)
+    action = SelectField(
+        _l("Action"),
+        choices=[SelectChoice("approve", _l("Approve")), SelectChoice("reject", _l("Reject"))],
+    )
+    note = TextAreaField(_l("Note or reason"), validators=[Optional(), NOTE_LENGTH])
+
+
+class VerifyForm(FlaskForm):
+    """Set an organisation's verification level."""
+
+    level = SelectField(_l("Verification"), choices=VerificationLevel.choices())
+    note = TextAreaField(_l("How was it checked?"), validators=[Optional(), NOTE_LENGTH])
+
+
+class PublicationForm(FlaskForm):
+    """Unpublish or republish."""
+
+    note = TextAreaField(_l("Reason"), validators=[Optional(), NOTE_LENGTH])
+
+
+class ConfirmForm(FlaskForm):
+    """A button with a CSRF token and nothing else."""
+
+
+def approve_form_classes():
+    """Forms to approve (optionally after editing) organisation and initiative proposals."""
+    from peacemap.submissions.forms import InitiativeFields, OrganisationFields
+
+    class ApproveOrganisationForm(OrganisationFields):
+        note = TextAreaField(_l("Note (optional)"), validators=[Optional(), NOTE_LENGTH])
+
+    class ApproveInitiativeForm(InitiativeFields):
+        note = TextAreaField(_l("Note (optional)"), validators=[Optional(), NOTE_LENGTH])
+
+    return ApproveOrganisationForm, ApproveInitiativeForm

@@ -1,0 +1,218 @@
+"""Decisions on submissions and on published records. Services flush; views commit."""
+
+from peacemap import audit, notifications
+from peacemap.effects import after_commit
+from peacemap.extensions import db
+from peacemap.models import (
+    Initiative,
+    Organisation,
+    PublicationStatus,
+    SubmissionKind,
+    SubmissionState,
+    VerificationLevel,
+)
+from peacemap.models.base import utcnow
+from peacemap.records import (
+    apply_initiative,
+    apply_organisation,
+    initiative_payload,
+    new_initiative,
+    new_organisation,
+    organisation_payload,
+)
+
+S = SubmissionState
+# Which states a moderator may move a submission to, from each state.
+TRANSITIONS = {
+    S.PENDING: {S.APPROVED, S.REJECTED, S.CHANGES_REQUESTED, S.SPAM},
+    S.CHANGES_REQUESTED: {S.APPROVED, S.REJECTED, S.SPAM},
+}
+
+
+class DecisionError(ValueError):
+    """The submission's state does not allow this decision."""
+
+
+def _decide(submission, state, moderator, note):
+    if state not in TRANSITIONS.get(submission.state, set()):
+        raise DecisionError(f"A {submission.state} submission cannot become {state}.")
+    before = str(submission.state)
+    submission.state = state
+    submission.moderator = moderator
+    submission.moderator_note = note or None
+    if state in (S.APPROVED, S.REJECTED, S.SPAM):
+        submission.decided_at = utcnow()
+    audit.record(
+        moderator,
+        f"submission.{state.value}",
+        submission,
+        before={"state": before},
+        after={"state": state.value},
+        note=note,
+    )
+    after_commit(notifications.decision_made, submission.id)
+
+
+def target_of(submission):
+    """The published record a submission is about (or will be merged into), if any."""
+    if submission.initiative_id:
+        return db.session.get(Initiative, submission.initiative_id)
+    if submission.organisation_id:
+        return db.session.get(Organisation, submission.organisation_id)
+    return None
+
+
+def is_initiative_submission(submission):
+    """True when the submission describes an initiative (new or corrected)."""
+    return submission.kind == SubmissionKind.NEW_INITIATIVE or bool(submission.initiative_id)
+
+
+def approve(submission, moderator, payload=None, note=None):
+    """Publish what the submission proposes (as edited by the moderator, if `payload`).
+
+    Returns the created or updated record (None for a report, which is only acknowledged).
+    """
+    if payload is not None:
+        if payload != submission.payload:
+            audit.record(
+                moderator, "submission.edited", submission, before=submission.payload, after=payload
+            )
+        submission.payload = payload
+    _decide(submission, S.APPROVED, moderator, note)
+    if submission.kind == SubmissionKind.REPORT:
+        return None
+    record = target_of(submission)
+    before = None
+    if record is None:
+        create = new_initiative if is_initiative_submission(submission) else new_organisation
+        record = create(submission.payload)
+        db.session.flush()
+        if isinstance(record, Organisation):
+            submission.organisation_id = record.id
+        else:
+            submission.initiative_id = record.id
+        action = "created"
+    else:
+        before = audit.snapshot(record)
+        apply = apply_initiative if isinstance(record, Initiative) else apply_organisation
+        apply(record, submission.payload)
+        action = "updated"
+    revision = audit.add_revision(record, moderator, submission)
+    audit.record(
+        moderator,
+        f"{type(record).__name__.lower()}.{action}",
+        record,
+        before=before,
+        after=revision.snapshot,
+    )
+    return record
+
+
+def reject(submission, moderator, reason):
+    """Turn down a submission, with the reason the submitter will read."""
+    _decide(submission, S.REJECTED, moderator, reason)
+
+
+def request_changes(submission, moderator, message):
+    """Ask the submitter to revise, with a message they read on the tracking page."""
+    _decide(submission, S.CHANGES_REQUESTED, moderator, message)
+
+
+def mark_spam(submission, moderator):
+    """Close a submission as spam."""
+    _decide(submission, S.SPAM, moderator, None)
+
+
+def merge_into(submission, organisation, moderator):
+    """Make a proposed new organisation an update of an existing one (a duplicate)."""
+    if submission.state not in TRANSITIONS or submission.kind != SubmissionKind.NEW_ORGANISATION:
+        raise DecisionError("Only an open new-organisation submission can be merged.")
+    previous = submission.organisation_id
+    submission.organisation_id = organisation.id
+    audit.record(
+        moderator,
+        "submission.merge_target",
+        submission,
+        before={"organisation_id": previous},
+        after={"organisation_id": organisation.id},
+    )
+
+
+def bulk(submissions, action, moderator, note=None):
+    """Approve or reject several submissions; returns (done, skipped) counts."""
+    done = skipped = 0
+    for submission in submissions:
+        if S.APPROVED not in TRANSITIONS.get(submission.state, set()):
+            skipped += 1
+            continue
+        if action == "approve":
+            approve(submission, moderator, note=note)
+        else:
+            reject(submission, moderator, note)
+        done += 1
+    return done, skipped
+
+
+def verify(organisation, level, moderator, note=None):
+    """Set an organisation's verification level, with who and when."""
+    before = {"level": str(organisation.verification_level)}
+    level = VerificationLevel(level)
+    organisation.verification_level = level
+    if level == VerificationLevel.NONE:
+        organisation.verified_by, organisation.verified_at = None, None
+    else:
+        organisation.verified_by, organisation.verified_at = moderator, utcnow()
+    audit.record(
+        moderator,
+        "organisation.verification",
+        organisation,
+        before=before,
+        after={"level": level.value},
+        note=note,
+    )
+
+
+def set_published(record, published, moderator, note=None):
+    """Unpublish (hide from every public reader) or republish a record; nothing is deleted."""
+    status = PublicationStatus.PUBLISHED if published else PublicationStatus.UNPUBLISHED
+    field = "status" if isinstance(record, Organisation) else "publication"
+    before = str(getattr(record, field))
+    setattr(record, field, status)
+    audit.record(
+        moderator,
+        f"{type(record).__name__.lower()}.{status.value}",
+        record,
+        before={field: before},
+        after={field: status.value},
+        note=note,
+    )
+    audit.add_revision(record, moderator)
+
+
+def rollback(record, revision, moderator):
+    """Restore a record to an earlier revision (recorded as a new revision)."""
+    before = audit.snapshot(record)
+    snapshot = revision.snapshot
+    if isinstance(record, Organisation):
+        apply_organisation(record, snapshot, replace_texts=True)
+        record.status = snapshot.get("status", record.status)
+    else:
+        apply_initiative(record, snapshot, replace_texts=True)
+        record.publication = snapshot.get("publication", record.publication)
+    new = audit.add_revision(record, moderator)
+    audit.record(
+        moderator,
+        f"{type(record).__name__.lower()}.rollback",
+        record,
+        before=before,
+        after=new.snapshot,
+        note=f"restored revision {revision.number}",
+    )
+    return new
+
+
+def current_payload(record):
+    """The record as a payload, to diff a proposal against."""
+    if isinstance(record, Organisation):
+        return organisation_payload(record)
+    return initiative_payload(record)

@@ -1,0 +1,358 @@
+"""Moderator pages: queue, review and decisions, records, audit log, accounts (admin)."""
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from peacemap import audit
+from peacemap.accounts.views import admin_required, moderator_required
+from peacemap.extensions import db
+from peacemap.models import (
+    AuditEvent,
+    Initiative,
+    Organisation,
+    Revision,
+    Submission,
+    SubmissionKind,
+    SubmissionState,
+    User,
+)
+from peacemap.models.base import utcnow
+from peacemap.moderation import forms
+from peacemap.moderation import services as moderation
+from peacemap.moderation.duplicates import likely_duplicates
+from peacemap.pagination import paginate
+from peacemap.records import INITIATIVE_FIELDS, ORGANISATION_FIELDS, diff
+from peacemap.submissions.views import organisation_options, theme_options
+
+bp = Blueprint("moderation", __name__, url_prefix="/<lang_code>/moderation")
+RECORD_MODELS = {"organisations": Organisation, "initiatives": Initiative}
+ApproveOrganisationForm, ApproveInitiativeForm = forms.approve_form_classes()
+
+
+def _submission_or_404(submission_id):
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        abort(404)
+    return submission
+
+
+@bp.get("/")
+@moderator_required
+def queue():
+    """The submissions waiting for a decision, filterable by kind, state and age."""
+    form = forms.QueueFilterForm(request.args)
+    if not form.validate():
+        abort(400)
+    stmt = select(Submission)
+    if form.kind.data:
+        stmt = stmt.where(Submission.kind == form.kind.data)
+    if form.state.data == "open":
+        stmt = stmt.where(
+            Submission.state.in_([SubmissionState.PENDING, SubmissionState.CHANGES_REQUESTED])
+        )
+    elif form.state.data:
+        stmt = stmt.where(Submission.state == form.state.data)
+    if form.age.data:
+        stmt = stmt.where(Submission.created_at < utcnow() - timedelta(days=int(form.age.data)))
+    page = paginate(
+        stmt.order_by(Submission.created_at, Submission.id),
+        form.page.data or 1,
+        current_app.config["PAGE_SIZE"],
+    )
+    counts = dict(
+        db.session.execute(select(Submission.state, func.count()).group_by(Submission.state)).all()
+    )
+    return render_template(
+        "moderation/queue.html", form=form, page=page, counts=counts, bulk_form=forms.BulkForm()
+    )
+
+
+@bp.post("/bulk")
+@moderator_required
+def bulk():
+    """Approve or reject the ticked submissions."""
+    form = forms.BulkForm()
+    if not form.validate_on_submit() or not form.ids.data:
+        flash(_("Tick at least one submission."), "error")
+        return redirect(url_for(".queue"))
+    if form.action.data == "reject" and not (form.note.data or "").strip():
+        flash(_("Give a reason to reject."), "error")
+        return redirect(url_for(".queue"))
+    chosen = db.session.scalars(select(Submission).where(Submission.id.in_(form.ids.data[:200])))
+    done, skipped = moderation.bulk(chosen, form.action.data, current_user, form.note.data)
+    db.session.commit()
+    flash(_("%(done)s done, %(skipped)s skipped (already decided).", done=done, skipped=skipped))
+    return redirect(url_for(".queue"))
+
+
+def _approve_form(submission, formdata=None):
+    """The editable approval form, filled with the proposal (or the posted edit)."""
+    if submission.kind == SubmissionKind.REPORT:
+        return forms.NoteForm(formdata=formdata, prefix="approve")
+    if moderation.is_initiative_submission(submission):
+        form = ApproveInitiativeForm(
+            formdata=formdata,
+            prefix="approve",
+            themes=theme_options(),
+            organisations=organisation_options(),
+        )
+    else:
+        form = ApproveOrganisationForm(formdata=formdata, prefix="approve", themes=theme_options())
+    if formdata is None:
+        form.fill(submission.payload)
+    return form
+
+
+def _review(submission, status=200, **forms_given):
+    """Render the review page: proposal, diff, duplicates, decision forms."""
+    target = moderation.target_of(submission)
+    fields = (
+        INITIATIVE_FIELDS
+        if moderation.is_initiative_submission(submission)
+        else (ORGANISATION_FIELDS)
+    )
+    rows = []
+    if submission.kind != SubmissionKind.REPORT:
+        current = moderation.current_payload(target) if target is not None else {}
+        rows = diff(fields, current, submission.payload)
+    duplicates = []
+    if submission.kind == SubmissionKind.NEW_ORGANISATION:
+        duplicates = likely_duplicates(submission.payload, exclude_id=submission.organisation_id)
+    context = {
+        "approve_form": _approve_form(submission),
+        "reject_form": forms.ReasonForm(prefix="reject"),
+        "changes_form": forms.ReasonForm(prefix="changes"),
+        "spam_form": forms.ConfirmForm(prefix="spam"),
+        "merge_form": forms.MergeForm(prefix="merge"),
+    }
+    context.update(forms_given)
+    return render_template(
+        "moderation/review.html",
+        submission=submission,
+        target=target,
+        rows=rows,
+        duplicates=duplicates,
+        is_open=submission.state in moderation.TRANSITIONS,
+        **context,
+    ), status
+
+
+@bp.get("/<int:submission_id>")
+@moderator_required
+def review(submission_id):
+    """A submission as a field-by-field diff, with likely duplicates and the decisions."""
+    return _review(_submission_or_404(submission_id))
+
+
+def _decided(submission, message):
+    db.session.commit()
+    flash(message)
+    return redirect(url_for(".review", submission_id=submission.id))
+
+
+@bp.post("/<int:submission_id>/approve")
+@moderator_required
+def approve(submission_id):
+    """Publish the proposal, as edited on the review page."""
+    submission = _submission_or_404(submission_id)
+    form = _approve_form(submission, formdata=request.form)
+    if not form.validate_on_submit():
+        return _review(submission, 400, approve_form=form)
+    payload = form.payload() if hasattr(form, "payload") else None
+    try:
+        record = moderation.approve(submission, current_user, payload, form.note.data)
+    except moderation.DecisionError:
+        abort(409)
+    if record is None:
+        return _decided(submission, _("Report marked as handled."))
+    return _decided(submission, _("Approved and published."))
+
+
+@bp.post("/<int:submission_id>/reject")
+@moderator_required
+def reject(submission_id):
+    """Turn down with a reason."""
+    submission = _submission_or_404(submission_id)
+    form = forms.ReasonForm(prefix="reject")
+    if not form.validate_on_submit():
+        return _review(submission, 400, reject_form=form)
+    try:
+        moderation.reject(submission, current_user, form.note.data)
+    except moderation.DecisionError:
+        abort(409)
+    return _decided(submission, _("Rejected."))
+
+
+@bp.post("/<int:submission_id>/request-changes")
+@moderator_required
+def request_changes(submission_id):
+    """Ask the submitter for changes."""
+    submission = _submission_or_404(submission_id)
+    form = forms.ReasonForm(prefix="changes")
+    if not form.validate_on_submit():
+        return _review(submission, 400, changes_form=form)
+    try:
+        moderation.request_changes(submission, current_user, form.note.data)
+    except moderation.DecisionError:
+        abort(409)
+    return _decided(submission, _("Changes requested."))
+
+
+@bp.post("/<int:submission_id>/spam")
+@moderator_required
+def spam(submission_id):
+    """Close as spam."""
+    submission = _submission_or_404(submission_id)
+    if not forms.ConfirmForm(prefix="spam").validate_on_submit():
+        abort(400)
+    try:
+        moderation.mark_spam(submission, current_user)
+    except moderation.DecisionError:
+        abort(409)
+    return _decided(submission, _("Marked as spam."))
+
+
+@bp.post("/<int:submission_id>/merge")
+@moderator_required
+def merge(submission_id):
+    """Make this proposal an update of an existing organisation instead of a new one."""
+    submission = _submission_or_404(submission_id)
+    form = forms.MergeForm(prefix="merge")
+    if not form.validate_on_submit():
+        abort(400)
+    target = db.session.scalar(select(Organisation).where(Organisation.slug == form.target.data))
+    if target is None:
+        abort(404)
+    try:
+        moderation.merge_into(submission, target, current_user)
+    except moderation.DecisionError:
+        abort(409)
+    return _decided(submission, _("This proposal will now update %(name)s.", name=target.name))
+
+
+@bp.get("/audit")
+@moderator_required
+def audit_log():
+    """Every change of state or record, newest first."""
+    form = forms.QueueFilterForm(request.args)
+    page_number = form.page.data if form.validate() and form.page.data else 1
+    page = paginate(
+        select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()),
+        page_number,
+        50,
+    )
+    return render_template("moderation/audit.html", page=page)
+
+
+@bp.get("/records")
+@moderator_required
+def records():
+    """All organisations and initiatives, published or not."""
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    initiatives = db.session.scalars(select(Initiative).order_by(Initiative.slug)).all()
+    return render_template(
+        "moderation/records.html", organisations=organisations, initiatives=initiatives
+    )
+
+
+def _record_or_404(kind, slug):
+    model = RECORD_MODELS.get(kind)
+    record = model and db.session.scalar(select(model).where(model.slug == slug))
+    if record is None:
+        abort(404)
+    return record
+
+
+@bp.get("/<any(organisations, initiatives):kind>/<slug>")
+@moderator_required
+def record(kind, slug):
+    """A record's moderation page: publication, verification, revision history."""
+    obj = _record_or_404(kind, slug)
+    return render_template(
+        "moderation/record.html",
+        kind=kind,
+        record=obj,
+        revisions=audit.revisions(obj),
+        verify_form=forms.VerifyForm(
+            prefix="verify", level=str(getattr(obj, "verification_level", "none"))
+        ),
+        publication_form=forms.PublicationForm(prefix="publication"),
+        rollback_form=forms.ConfirmForm(prefix="rollback"),
+    )
+
+
+@bp.post("/organisations/<slug>/verify")
+@moderator_required
+def verify(slug):
+    """Set the verification level, recording who and when."""
+    org = _record_or_404("organisations", slug)
+    form = forms.VerifyForm(prefix="verify")
+    if not form.validate_on_submit():
+        abort(400)
+    moderation.verify(org, form.level.data, current_user, form.note.data)
+    db.session.commit()
+    flash(_("Verification updated."))
+    return redirect(url_for(".record", kind="organisations", slug=slug))
+
+
+@bp.post("/<any(organisations, initiatives):kind>/<slug>/publication")
+@moderator_required
+def publication(kind, slug):
+    """Unpublish or republish."""
+    obj = _record_or_404(kind, slug)
+    form = forms.PublicationForm(prefix="publication")
+    if not form.validate_on_submit():
+        abort(400)
+    moderation.set_published(obj, not obj.is_published, current_user, form.note.data)
+    db.session.commit()
+    flash(_("Published.") if obj.is_published else _("Unpublished."))
+    return redirect(url_for(".record", kind=kind, slug=slug))
+
+
+@bp.post("/<any(organisations, initiatives):kind>/<slug>/rollback/<int:number>")
+@moderator_required
+def rollback(kind, slug, number):
+    """Restore an earlier revision."""
+    obj = _record_or_404(kind, slug)
+    if not forms.ConfirmForm(prefix="rollback").validate_on_submit():
+        abort(400)
+    revision = db.session.scalar(
+        select(Revision).where(
+            Revision.object_type == type(obj).__name__.lower(),
+            Revision.object_id == obj.id,
+            Revision.number == number,
+        )
+    )
+    if revision is None:
+        abort(404)
+    moderation.rollback(obj, revision, current_user)
+    db.session.commit()
+    flash(_("Revision %(number)s restored.", number=number))
+    return redirect(url_for(".record", kind=kind, slug=obj.slug))
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    """Moderator and admin accounts (created with `flask users create`)."""
+    accounts = db.session.scalars(select(User).order_by(User.email)).all()
+    return render_template("moderation/users.html", users=accounts, form=forms.ConfirmForm())
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_required
+def toggle_user(user_id):
+    """Deactivate or reactivate an account (not one's own)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if not forms.ConfirmForm().validate_on_submit() or user.id == current_user.id:
+        abort(400)
+    user.active = not user.active
+    audit.record(current_user, "user.activated" if user.active else "user.deactivated", user)
+    db.session.commit()
+    return redirect(url_for(".users"))

@@ -1,0 +1,1 @@
+"""Public proposals: new organisations and initiatives, corrections, reports, tracking."""

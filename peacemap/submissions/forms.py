@@ -1,0 +1,366 @@
+"""Submission forms. Every field has limits; errors are shown next to the field."""
+
+import re
+from datetime import date
+
+from babel import Locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from peacemap.i18n import LANGUAGE_NAMES, current_language
+from peacemap.models import InitiativeStatus, LocationPrecision, OrganisationType
+from peacemap.places import matching
+from peacemap.templating import web_url
+
+EMAIL = Regexp(
+    r"^[^@\s<>]{1,64}@[^@\s<>]+\.[^@\s<>]{2,}$", message=_l("Enter a valid email address.")
+)
+IDENTIFIER = re.compile(r"^[A-Z]{2}-[A-Z0-9]{2,10}:\S{1,100}$")
+MAX_PLACES = 50
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes (usable without JavaScript)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def lines(text, limit, max_length):
+    """Non-empty lines of a text area, stripped; raises when there are too many or too long."""
+    values = [line.strip() for line in re.split(r"[\n;]", text or "") if line.strip()]
+    if len(values) > limit:
+        raise ValidationError(_l("Enter at most %(num)s lines.", num=limit))
+    if any(len(value) > max_length for value in values):
+        raise ValidationError(_l("Each line can have at most %(num)s characters.", num=max_length))
+    return values
+
+
+def country_choices():
+    """Every country with its name in the page's language, sorted by that name."""
+    territories = Locale.parse(current_language()).territories
+    codes = [code for code in territories if len(code) == 2 and code.isalpha() and code != "ZZ"]
+    return [
+        SelectChoice(code, territories[code])
+        for code in sorted(codes, key=lambda code: territories[code].casefold())
+    ]
+
+
+def language_choices():
+    return [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+
+
+class SubmitterFields(FlaskForm):
+    """Who is submitting, their consent, the anti-bot field and the one-time token."""
+
+    submitter_name = StringField(
+        _l("Your name"), validators=[DataRequired(), Length(min=2, max=200)]
+    )
+    submitter_email = StringField(
+        _l("Your email (optional, to receive updates)"),
+        validators=[Optional(), Length(max=254), EMAIL],
+    )
+    submitter_role = StringField(
+        _l("Your role or relationship to the organisation (optional)"),
+        validators=[Optional(), Length(max=200)],
+    )
+    # Hidden from people by CSS; bots fill it in.
+    homepage = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=500)])
+    form_token = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
+
+
+class PlacesMixin:
+    """Places typed one per line, matched to the gazetteer on the server."""
+
+    def validate_places(self, field):
+        country = self.country.data if hasattr(self, "country") else None
+        names = lines(field.data, MAX_PLACES, 200)
+        found, missing = [], []
+        for name in names:
+            place = matching.match(re.sub(r"\s*\(.*\)\s*$", "", name), country)
+            if place is None:
+                missing.append(name)
+            elif place.geonameid not in {spec["geonameid"] for spec in found}:
+                found.append(
+                    {"geonameid": place.geonameid, "name": place.name, "country": place.country}
+                )
+        if missing:
+            raise ValidationError(
+                _l(
+                    "We could not find: %(names)s. Check the spelling or give a nearby town.",
+                    names=", ".join(missing),
+                )
+            )
+        self.matched_places = found
+
+
+class OrganisationFields(PlacesMixin, FlaskForm):
+    """What describes an organisation: used by the public and by moderators."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(min=2, max=300)])
+    acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=40)])
+    alternate_names = TextAreaField(
+        _l("Other names (one per line)"), validators=[Optional(), Length(max=3000)]
+    )
+    type = SelectField(_l("Type"), choices=OrganisationType.choices())
+    country = SelectField(_l("Country"), default="ML")
+    founded_year = IntegerField(
+        _l("Year founded"),
+        validators=[Optional(), NumberRange(min=1800, max=date.today().year)],
+    )
+    language = SelectField(_l("Language of the texts below"), choices=language_choices())
+    summary = TextAreaField(
+        _l("Summary (one or two sentences)"), validators=[DataRequired(), Length(min=10, max=600)]
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+    themes = MultiCheckboxField(_l("Themes"), validate_choice=True)
+    places = TextAreaField(
+        _l("Places where it works (one per line: town, commune or city)"),
+        validators=[Optional(), Length(max=5000)],
+    )
+    location_precision = RadioField(
+        _l("How precisely may its location be shown?"),
+        choices=LocationPrecision.choices(),
+        default=LocationPrecision.COMMUNE.value,
+    )
+    website = StringField(_l("Website"), validators=[Optional(), Length(max=500)])
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=254), EMAIL])
+    phone = StringField(
+        _l("Phone"),
+        validators=[
+            Optional(),
+            Length(max=50),
+            Regexp(r"^[0-9+() .\-/]{4,50}$", message=_l("Use digits, spaces and + ( ) - only.")),
+        ],
+    )
+    contacts_public = BooleanField(_l("Show the email and phone number publicly"))
+    identifiers = TextAreaField(
+        _l("Registration numbers (one per line, e.g. ML-MAT:0603-G-DB)"),
+        validators=[Optional(), Length(max=2000)],
+    )
+
+    def __init__(self, *args, themes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+        self.themes.choices = [SelectChoice(slug, label) for slug, label in themes]
+
+    def validate_website(self, field):
+        if field.data and not web_url(field.data):
+            raise ValidationError(_l("Enter a full address starting with https:// or http://."))
+
+    def validate_identifiers(self, field):
+        for value in lines(field.data, 10, 120):
+            if not IDENTIFIER.match(value):
+                raise ValidationError(
+                    _l("“%(value)s” is not of the form SCHEME:number.", value=value)
+                )
+
+    def validate_alternate_names(self, field):
+        lines(field.data, 20, 300)
+
+    def payload(self):
+        """The proposal as a record payload."""
+        lang = self.language.data
+        return {
+            "name": self.name.data.strip(),
+            "acronym": (self.acronym.data or "").strip() or None,
+            "alternate_names": lines(self.alternate_names.data, 20, 300),
+            "type": self.type.data,
+            "country": self.country.data,
+            "founded_year": self.founded_year.data,
+            "language": lang,
+            "summary": {lang: self.summary.data.strip()},
+            "description": {lang: (self.description.data or "").strip()},
+            "themes": sorted(self.themes.data or []),
+            "places": getattr(self, "matched_places", []),
+            "location_precision": self.location_precision.data,
+            "website": (self.website.data or "").strip() or None,
+            "email": (self.email.data or "").strip() or None,
+            "phone": (self.phone.data or "").strip() or None,
+            "contacts_public": bool(self.contacts_public.data),
+            "identifiers": sorted(lines(self.identifiers.data, 10, 120)),
+        }
+
+    def fill(self, payload, lang=None):
+        """Prefill from a payload, showing its texts in `lang` (default: its own language)."""
+        lang = lang if lang in (payload.get("summary") or {}) else payload.get("language", "fr")
+        self.name.data = payload.get("name")
+        self.acronym.data = payload.get("acronym")
+        self.alternate_names.data = "\n".join(payload.get("alternate_names") or [])
+        self.type.data = payload.get("type")
+        self.country.data = payload.get("country")
+        self.founded_year.data = payload.get("founded_year")
+        self.language.data = lang
+        self.summary.data = (payload.get("summary") or {}).get(lang, "")
+        self.description.data = (payload.get("description") or {}).get(lang, "")
+        self.themes.data = payload.get("themes") or []
+        self.places.data = "\n".join(spec["name"] for spec in payload.get("places") or [])
+        self.location_precision.data = payload.get("location_precision") or "commune"
+        self.website.data = payload.get("website")
+        self.email.data = payload.get("email")
+        self.phone.data = payload.get("phone")
+        self.contacts_public.data = payload.get("contacts_public")
+        self.identifiers.data = "\n".join(payload.get("identifiers") or [])
+
+
+class OrganisationSubmissionForm(OrganisationFields, SubmitterFields):
+    """A new organisation or a correction, proposed by the public."""
+
+    consent = BooleanField(
+        _l(
+            "I confirm that the organisation agrees to be listed, with the location "
+            "precision and contact choices above."
+        ),
+        validators=[DataRequired(message=_l("Please confirm consent to publish."))],
+    )
+
+
+class InitiativeFields(PlacesMixin, FlaskForm):
+    """What describes an initiative."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=300)])
+    language = SelectField(_l("Language of the texts below"), choices=language_choices())
+    summary = TextAreaField(
+        _l("Summary (one or two sentences)"), validators=[DataRequired(), Length(min=10, max=600)]
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+    start_date = DateField(_l("Start date"), validators=[Optional()])
+    end_date = DateField(_l("End date"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=InitiativeStatus.choices())
+    themes = MultiCheckboxField(_l("Themes"), validate_choice=True)
+    places = TextAreaField(
+        _l("Places where it takes place (one per line)"),
+        validators=[Optional(), Length(max=5000)],
+    )
+    location_precision = RadioField(
+        _l("How precisely may its places be shown?"),
+        choices=LocationPrecision.choices(),
+        default=LocationPrecision.COMMUNE.value,
+    )
+    leads = SelectMultipleField(_l("Led by"), validate_choice=True)
+    partners = SelectMultipleField(_l("Partners"), validate_choice=True)
+    funders = SelectMultipleField(_l("Funded by"), validate_choice=True)
+
+    ROLE_FIELDS = (("leads", "lead"), ("partners", "partner"), ("funders", "funder"))
+
+    def __init__(self, *args, themes=(), organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.themes.choices = [SelectChoice(slug, label) for slug, label in themes]
+        for name, _role in self.ROLE_FIELDS:
+            self[name].choices = [SelectChoice(slug, label) for slug, label in organisations]
+
+    def validate_end_date(self, field):
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError(_l("The end date cannot be before the start date."))
+
+    def payload(self):
+        lang = self.language.data
+        return {
+            "title": {lang: self.title.data.strip()},
+            "summary": {lang: self.summary.data.strip()},
+            "description": {lang: (self.description.data or "").strip()},
+            "language": lang,
+            "start_date": self.start_date.data.isoformat() if self.start_date.data else None,
+            "end_date": self.end_date.data.isoformat() if self.end_date.data else None,
+            "status": self.status.data,
+            "themes": sorted(self.themes.data or []),
+            "places": getattr(self, "matched_places", []),
+            "location_precision": self.location_precision.data,
+            "organisations": [
+                {"slug": slug, "role": role}
+                for name, role in self.ROLE_FIELDS
+                for slug in sorted(self[name].data or [])
+            ],
+        }
+
+    def fill(self, payload, lang=None):
+        lang = lang if lang in (payload.get("title") or {}) else payload.get("language", "fr")
+        self.title.data = (payload.get("title") or {}).get(lang, "")
+        self.language.data = lang
+        self.summary.data = (payload.get("summary") or {}).get(lang, "")
+        self.description.data = (payload.get("description") or {}).get(lang, "")
+        self.start_date.data = _date(payload.get("start_date"))
+        self.end_date.data = _date(payload.get("end_date"))
+        self.status.data = payload.get("status")
+        self.themes.data = payload.get("themes") or []
+        self.places.data = "\n".join(spec["name"] for spec in payload.get("places") or [])
+        self.location_precision.data = payload.get("location_precision") or "commune"
+        for name, role in self.ROLE_FIELDS:
+            self[name].data = [
+                item["slug"] for item in payload.get("organisations") or [] if item["role"] == role
+            ]
+
+
+def _date(value):
+    return date.fromisoformat(value) if value else None
+
+
+class InitiativeSubmissionForm(InitiativeFields, SubmitterFields):
+    """A new initiative or a correction, proposed by the public."""
+
+    consent = BooleanField(
+        _l("I confirm that the organisations involved agree to this information being published."),
+        validators=[DataRequired(message=_l("Please confirm consent to publish."))],
+    )
+
+
+class ReportForm(FlaskForm):
+    """Telling the moderators that something is wrong or should not be listed."""
+
+    reason = RadioField(
+        _l("What is the problem?"),
+        choices=[
+            SelectChoice("wrong_information", _l("This information is wrong")),
+            SelectChoice("should_not_be_listed", _l("This group should not be listed")),
+            SelectChoice("other", _l("Something else")),
+        ],
+        validators=[InputRequired(message=_l("Choose what the problem is."))],
+    )
+    message = TextAreaField(
+        _l("Explain, so that a moderator can check"),
+        validators=[DataRequired(), Length(min=10, max=3000)],
+    )
+    submitter_name = StringField(
+        _l("Your name (optional)"), validators=[Optional(), Length(max=200)]
+    )
+    submitter_email = StringField(
+        _l("Your email (optional, to receive updates)"),
+        validators=[Optional(), Length(max=254), EMAIL],
+    )
+    homepage = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=500)])
+    form_token = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
+
+    def payload(self):
+        return {"reason": self.reason.data, "message": self.message.data.strip()}
+
+
+class TrackForm(FlaskForm):
+    """Enter a tracking code."""
+
+    code = StringField(_l("Tracking code"), validators=[DataRequired(), Length(max=64)])
+
+
+class TrackActionForm(FlaskForm):
+    """A button acting on the submission found with the code kept in the session."""

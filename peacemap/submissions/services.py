@@ -1,0 +1,126 @@
+"""Receiving public proposals: one-time tokens, tracking codes, revisions by the submitter."""
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from peacemap import audit, notifications
+from peacemap.effects import after_commit
+from peacemap.extensions import db
+from peacemap.models import Initiative, Submission, SubmissionState
+
+OPEN_STATES = (SubmissionState.PENDING, SubmissionState.CHANGES_REQUESTED)
+
+
+class StateError(ValueError):
+    """The submission is not in a state that allows this."""
+
+
+def new_form_token():
+    """A one-time token for a form; stored with the submission so a retried POST is no copy."""
+    return secrets.token_urlsafe(24)
+
+
+def tracking_code(form_token):
+    """The tracking code of the submission made with `form_token`.
+
+    Derived from the token with the secret key, so a retried POST shows the same code again
+    without the code itself ever being stored.
+    """
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, b"tracking-code:" + form_token.encode(), hashlib.sha256).digest()
+    text = base64.b32encode(digest[:15]).decode()[:20]
+    return "-".join(text[i : i + 5] for i in range(0, 20, 5))
+
+
+def normalise_code(code):
+    """Upper-case, separators removed, look-alike digits read as the letters they resemble."""
+    text = re.sub(r"[^A-Za-z0-9]", "", code or "").upper()
+    return text.translate(str.maketrans({"0": "O", "1": "I", "8": "B"}))
+
+
+def hash_code(code):
+    """What the database keeps instead of the tracking code."""
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def submit(kind, payload, *, form_token, submitter, target=None, language="fr"):
+    """Save a proposal (flushes); returns (submission, created).
+
+    A form token seen before returns the first submission instead of a copy.
+    """
+    existing = db.session.scalar(select(Submission).where(Submission.form_token == form_token))
+    if existing is not None:
+        return existing, False
+    submission = Submission(
+        kind=kind,
+        payload=payload,
+        form_token=form_token,
+        tracking_hash=hash_code(tracking_code(form_token)),
+        submitter_name=submitter.get("name") or "",
+        submitter_email=submitter.get("email") or None,
+        submitter_role=submitter.get("role") or None,
+        consent=bool(submitter.get("consent")),
+        language=language,
+    )
+    if isinstance(target, Initiative):
+        submission.initiative_id = target.id
+    elif target is not None:
+        submission.organisation_id = target.id
+    try:
+        with db.session.begin_nested():
+            db.session.add(submission)
+    except IntegrityError:
+        # The same token arrived twice at the same moment: the other request saved it.
+        existing = db.session.scalar(select(Submission).where(Submission.form_token == form_token))
+        if existing is None:
+            raise
+        return existing, False
+    audit.record(None, "submission.created", submission, after={"kind": str(kind)})
+    after_commit(notifications.submission_received, submission.id)
+    return submission, True
+
+
+def find_by_code(code):
+    """The submission with this tracking code, or None."""
+    if not normalise_code(code):
+        return None
+    return db.session.scalar(select(Submission).where(Submission.tracking_hash == hash_code(code)))
+
+
+def revise(submission, payload):
+    """The submitter's new version after a moderator asked for changes."""
+    if submission.state != SubmissionState.CHANGES_REQUESTED:
+        raise StateError("Only a submission with changes requested can be revised.")
+    before = {"state": str(submission.state), "payload": submission.payload}
+    submission.payload = payload
+    submission.state = SubmissionState.PENDING
+    audit.record(
+        None,
+        "submission.revised",
+        submission,
+        before=before,
+        after={"state": "pending", "payload": payload},
+    )
+    after_commit(notifications.submission_received, submission.id)
+
+
+def withdraw(submission):
+    """The submitter takes back a submission that has not been decided."""
+    if submission.state not in OPEN_STATES:
+        raise StateError("Only an open submission can be withdrawn.")
+    before = str(submission.state)
+    submission.state = SubmissionState.WITHDRAWN
+    audit.record(
+        None,
+        "submission.withdrawn",
+        submission,
+        before={"state": before},
+        after={"state": "withdrawn"},
+    )

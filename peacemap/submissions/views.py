@@ -1,0 +1,259 @@
+"""Public submission pages: choose, propose, correct, report, receipt, track."""
+
+from flask import Blueprint, abort, current_app, render_template, request, session
+from flask_babel import gettext as _
+
+from peacemap.directory import services as directory
+from peacemap.extensions import db, limiter
+from peacemap.i18n import current_language, localized
+from peacemap.models import (
+    Initiative,
+    Organisation,
+    Submission,
+    SubmissionKind,
+    SubmissionState,
+)
+from peacemap.records import initiative_payload, organisation_payload
+from peacemap.submissions import forms
+from peacemap.submissions import services as submissions
+
+bp = Blueprint("submissions", __name__, url_prefix="/<lang_code>")
+
+
+def submission_limit():
+    return current_app.config["SUBMISSION_RATE_LIMIT"]
+
+
+def track_limit():
+    return current_app.config["TRACK_RATE_LIMIT"]
+
+
+def theme_options():
+    return [(t.slug, localized(t.labels).text) for t in directory.all_themes()]
+
+
+def organisation_options():
+    stmt = Organisation.published().order_by(Organisation.name)
+    return [
+        (org.slug, f"{org.name} ({org.acronym})" if org.acronym else org.name)
+        for org in db.session.scalars(stmt)
+    ]
+
+
+def _organisation_form(**kwargs):
+    return forms.OrganisationSubmissionForm(themes=theme_options(), **kwargs)
+
+
+def _initiative_form(**kwargs):
+    return forms.InitiativeSubmissionForm(
+        themes=theme_options(), organisations=organisation_options(), **kwargs
+    )
+
+
+def _submitter(form):
+    return {
+        "name": (form.submitter_name.data or "").strip(),
+        "email": (form.submitter_email.data or "").strip() or None,
+        "role": (form.submitter_role.data or "").strip()
+        if hasattr(form, "submitter_role")
+        else None,
+        "consent": bool(getattr(form, "consent", None) and form.consent.data),
+    }
+
+
+def _receive(form, kind, template, target=None, **context):
+    """Shared POST handling: honeypot, save once, commit, receipt; or the form with errors."""
+    if not form.form_token.data:
+        form.form_token.data = submissions.new_form_token()
+    if request.method == "POST" and form.validate_on_submit():
+        if form.homepage.data:
+            # A bot filled the hidden field: answer as if all went well, keep nothing.
+            return render_template("submissions/receipt.html", code=None, submission=None)
+        submission, _created = submissions.submit(
+            kind,
+            form.payload(),
+            form_token=form.form_token.data,
+            submitter=_submitter(form),
+            target=target,
+            language=current_language(),
+        )
+        db.session.commit()
+        return render_template(
+            "submissions/receipt.html",
+            submission=submission,
+            code=submissions.tracking_code(form.form_token.data),
+        )
+    status = 400 if request.method == "POST" else 200
+    return render_template(template, form=form, target=target, kind=kind, **context), status
+
+
+@bp.get("/submit")
+def choose():
+    """What would you like to submit?"""
+    return render_template("submissions/choose.html")
+
+
+@bp.route("/submit/organisation", methods=["GET", "POST"])
+@limiter.limit(submission_limit, methods=["POST"])
+def organisation():
+    """Propose a new organisation."""
+    return _receive(
+        _organisation_form(), SubmissionKind.NEW_ORGANISATION, "submissions/organisation_form.html"
+    )
+
+
+@bp.route("/submit/initiative", methods=["GET", "POST"])
+@limiter.limit(submission_limit, methods=["POST"])
+def initiative():
+    """Propose a new initiative."""
+    return _receive(
+        _initiative_form(), SubmissionKind.NEW_INITIATIVE, "submissions/initiative_form.html"
+    )
+
+
+def _published(model, slug):
+    record = db.session.scalar(model.published().where(model.slug == slug))
+    if record is None:
+        abort(404)
+    return record
+
+
+@bp.route("/organisations/<slug>/suggest", methods=["GET", "POST"])
+@limiter.limit(submission_limit, methods=["POST"])
+def suggest_organisation(slug):
+    """Suggest a correction to an organisation's profile."""
+    org = _published(Organisation, slug)
+    form = _organisation_form()
+    if request.method == "GET":
+        form.fill(organisation_payload(org), current_language())
+    return _receive(form, SubmissionKind.CORRECTION, "submissions/organisation_form.html", org)
+
+
+@bp.route("/initiatives/<slug>/suggest", methods=["GET", "POST"])
+@limiter.limit(submission_limit, methods=["POST"])
+def suggest_initiative(slug):
+    """Suggest a correction to an initiative."""
+    item = _published(Initiative, slug)
+    form = _initiative_form()
+    if request.method == "GET":
+        form.fill(initiative_payload(item), current_language())
+    return _receive(form, SubmissionKind.CORRECTION, "submissions/initiative_form.html", item)
+
+
+@bp.route("/organisations/<slug>/report", methods=["GET", "POST"])
+@limiter.limit(submission_limit, methods=["POST"])
+def report_organisation(slug):
+    """Report a problem with an organisation's listing."""
+    return _receive(
+        forms.ReportForm(),
+        SubmissionKind.REPORT,
+        "submissions/report_form.html",
+        _published(Organisation, slug),
+    )
+
+
+@bp.route("/initiatives/<slug>/report", methods=["GET", "POST"])
+@limiter.limit(submission_limit, methods=["POST"])
+def report_initiative(slug):
+    """Report a problem with an initiative."""
+    return _receive(
+        forms.ReportForm(),
+        SubmissionKind.REPORT,
+        "submissions/report_form.html",
+        _published(Initiative, slug),
+    )
+
+
+def _tracked():
+    """The submission whose code was entered in this browser session, or None."""
+    submission_id = session.get("tracked_submission")
+    return db.session.get(Submission, submission_id) if submission_id else None
+
+
+def _revision_form(submission, formdata=None):
+    """The form to revise a submission, filled with what was sent (or is being sent)."""
+    if submission.kind == SubmissionKind.REPORT:
+        return None
+    is_initiative = submission.kind == SubmissionKind.NEW_INITIATIVE or (
+        submission.kind == SubmissionKind.CORRECTION and submission.initiative_id
+    )
+    options = {"themes": theme_options()}
+    if is_initiative:
+        form = forms.InitiativeFields(
+            formdata=formdata, organisations=organisation_options(), **options
+        )
+    else:
+        form = forms.OrganisationFields(formdata=formdata, **options)
+    if formdata is None:
+        form.fill(submission.payload)
+    return form
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(track_limit, methods=["POST"])
+def track():
+    """Enter a tracking code to see a submission's state and the moderators' message."""
+    form = forms.TrackForm()
+    submission = None
+    if form.validate_on_submit():
+        submission = submissions.find_by_code(form.code.data)
+        if submission is None:
+            form.code.errors.append(_("No submission has this code. Check it and try again."))
+        else:
+            session["tracked_submission"] = submission.id
+    elif request.method == "GET" and request.args.get("show"):
+        submission = _tracked()
+    status = 400 if request.method == "POST" and submission is None else 200
+    return render_template(
+        "submissions/track.html",
+        form=form,
+        submission=submission,
+        revision_form=_revision_form(submission) if _can_revise(submission) else None,
+        action_form=forms.TrackActionForm(),
+    ), status
+
+
+def _can_revise(submission):
+    return submission is not None and submission.state == SubmissionState.CHANGES_REQUESTED
+
+
+@bp.post("/track/revise")
+@limiter.limit(submission_limit)
+def revise():
+    """Send a new version after the moderators asked for changes."""
+    submission = _tracked()
+    if not _can_revise(submission):
+        abort(403)
+    form = _revision_form(submission, formdata=request.form)
+    if form is None or not form.validate_on_submit():
+        return render_template(
+            "submissions/track.html",
+            form=forms.TrackForm(),
+            submission=submission,
+            revision_form=form,
+            action_form=forms.TrackActionForm(),
+        ), 400
+    submissions.revise(submission, form.payload())
+    db.session.commit()
+    return render_template("submissions/revised.html", submission=submission)
+
+
+@bp.post("/track/withdraw")
+def withdraw():
+    """Withdraw an undecided submission."""
+    submission = _tracked()
+    form = forms.TrackActionForm()
+    if submission is None or not form.validate_on_submit():
+        abort(403)
+    try:
+        submissions.withdraw(submission)
+    except submissions.StateError:
+        abort(409)
+    db.session.commit()
+    return render_template(
+        "submissions/track.html",
+        form=forms.TrackForm(),
+        submission=submission,
+        revision_form=None,
+        action_form=form,
+    )
