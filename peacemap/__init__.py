@@ -21,10 +21,11 @@ def create_app(test_config=None):
     )
     config.load(app, test_config)
 
-    from peacemap import errors, i18n, security, templating
+    from peacemap import effects, errors, i18n, security, templating
     from peacemap.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    effects.init_app(app)  # registered after the database: its teardown runs first
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -34,7 +35,7 @@ def create_app(test_config=None):
     errors.init_app(app)
     templating.init_app(app)
 
-    from peacemap import effects, models  # noqa: F401  (tables, after-commit hooks)
+    from peacemap import models  # noqa: F401  (registers the tables)
     from peacemap.accounts import services as _accounts  # noqa: F401  (user loader)
     from peacemap.accounts.views import bp as accounts_bp
     from peacemap.api.views import bp as api_bp

@@ -1,34 +1,60 @@
 """Side effects (mail, search indexing) that run only after the transaction commits.
 
-Services call `after_commit(fn, *args)`; nothing runs if the transaction rolls back, and a
-failing effect is logged, never raised: the database is the truth, and a request that saved
-something must not fail because mail or the search index did.
+Services call `after_commit(fn, *args)`. When the transaction commits, the queued calls become
+ready; they run at the end of the request (or of the CLI command's app context), outside the
+transaction, each with a fresh transaction of its own. Nothing runs if the transaction rolls
+back. A failing effect is logged, never raised: the database is the truth, and a request that
+saved something must not fail because mail or the search index did.
 """
 
 from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-_KEY = "peacemap_after_commit"
+_QUEUED = "peacemap_effects_queued"
+_READY = "peacemap_effects_ready"
 
 
 def after_commit(fn, *args, **kwargs):
     """Queue `fn(*args, **kwargs)` to run once the current transaction has committed."""
     from peacemap.extensions import db
 
-    db.session.info.setdefault(_KEY, []).append((fn, args, kwargs))
+    db.session.info.setdefault(_QUEUED, []).append((fn, args, kwargs))
 
 
 @event.listens_for(Session, "after_commit")
-def _run_effects(session):
-    effects = session.info.pop(_KEY, [])
-    for fn, args, kwargs in effects:
-        try:
-            fn(*args, **kwargs)
-        except Exception:
-            current_app.logger.exception("Side effect %s failed after commit", fn.__name__)
+def _mark_ready(session):
+    queued = session.info.pop(_QUEUED, [])
+    session.info.setdefault(_READY, []).extend(queued)
 
 
 @event.listens_for(Session, "after_rollback")
-def _drop_effects(session):
-    session.info.pop(_KEY, None)
+def _drop_queued(session):
+    session.info.pop(_QUEUED, None)
+
+
+def run_ready():
+    """Run the effects whose transaction has committed; log and swallow their failures."""
+    from peacemap.extensions import db
+
+    session = db.session()
+    while session.info.get(_READY):
+        fn, args, kwargs = session.info[_READY].pop(0)
+        try:
+            fn(*args, **kwargs)
+            db.session.commit()  # an effect may record something of its own
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("Side effect %s failed after commit", fn.__name__)
+
+
+def init_app(app):
+    """Run ready effects when each request ends, and when a CLI app context ends."""
+
+    @app.teardown_request
+    def _after_request(_error):
+        run_ready()
+
+    @app.teardown_appcontext
+    def _after_context(_error):
+        run_ready()

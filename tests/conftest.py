@@ -35,9 +35,13 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    """An application on its own SQLite file, schema from the models."""
+def app(tmp_path, monkeypatch, request):
+    """An application on its own SQLite file, schema from the models.
+
+    `@pytest.mark.config(NAME=value)` on a test overrides settings.
+    """
     monkeypatch.setenv("PEACEMAP_INSTANCE_PATH", str(tmp_path / "instance"))
+    marker = request.node.get_closest_marker("config")
     app = create_app(
         {
             "TESTING": True,
@@ -45,6 +49,7 @@ def app(tmp_path, monkeypatch):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
             "WTF_CSRF_ENABLED": True,
             "RATELIMIT_ENABLED": False,
+            **(marker.kwargs if marker else {}),
         }
     )
     app.test_client_class = IsolatedClient
@@ -68,6 +73,49 @@ def runner(app):
 def soup(response):
     """The response body parsed as HTML."""
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def textarea_value(element):
+    """A text area's value as a browser reads it: one leading newline is not content."""
+    text = element.text
+    return text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
+
+
+def form_values(page, selector="form[method=post]"):
+    """What the browser would send for a form as the page shows it (before any typing)."""
+    form = page.select_one(selector)
+    data = {}
+    for element in form.select("input, textarea, select"):
+        name = element.get("name")
+        if not name or element.get("type") in ("submit", "button"):
+            continue
+        if element.name == "textarea":
+            data[name] = textarea_value(element)
+        elif element.name == "select":
+            chosen = [o.get("value") for o in element.select("option[selected]")]
+            if element.has_attr("multiple"):
+                data[name] = chosen
+            else:
+                data[name] = chosen[0] if chosen else element.select_one("option").get("value")
+        elif element.get("type") in ("checkbox", "radio"):
+            if element.has_attr("checked"):
+                if element.get("type") == "checkbox" and name in data:
+                    existing = data[name] if isinstance(data[name], list) else [data[name]]
+                    data[name] = [*existing, element.get("value", "y")]
+                else:
+                    data[name] = element.get("value", "y")
+        else:
+            data[name] = element.get("value", "")
+    return data
+
+
+def fill_and_post(client, url, changes, selector="form[method=post]"):
+    """GET the page, keep the form's values (CSRF token included), apply changes, POST."""
+    page = soup(client.get(url))
+    data = form_values(page, selector)
+    data.update(changes)
+    action = page.select_one(selector).get("action") or url
+    return client.post(action, data={k: v for k, v in data.items() if v is not None})
 
 
 _numbers = itertools.count(1)
@@ -146,6 +194,49 @@ def link():
         return relationship
 
     return make
+
+
+@pytest.fixture
+def make_user():
+    from peacemap.accounts.services import create_user
+
+    def make(email=None, role="moderator", password="correct horse battery"):
+        user = create_user(email or f"user{next(_numbers)}@example.org", password, role)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client, make_user):
+    """Sign a new account in through the real login form; returns the user."""
+
+    def sign_in(role="moderator"):
+        user = make_user(role=role)
+        response = fill_and_post(
+            client, "/en/login", {"email": user.email, "password": "correct horse battery"}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return sign_in
+
+
+@pytest.fixture
+def outbox(app):
+    """The messages written to the mail outbox, parsed."""
+    from email import message_from_bytes, policy
+    from pathlib import Path
+
+    def read():
+        folder = Path(app.instance_path) / "outbox"
+        return [
+            message_from_bytes(path.read_bytes(), policy=policy.default)
+            for path in sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+        ]
+
+    return read
 
 
 @pytest.fixture

@@ -70,8 +70,14 @@ def _similarity(first, second):
     """0..1: the closer of character similarity and shared significant words."""
     ratio = SequenceMatcher(None, first, second).ratio()
     a, b = _tokens(first), _tokens(second)
-    overlap = len(a & b) / len(a | b) if a and b else 0.0
-    return max(ratio, overlap)
+    if not (a and b):
+        return ratio
+    shared = len(a & b)
+    overlap = shared / len(a | b)
+    # A shortened name ("Coalition nationale de la société civile pour la paix") is contained
+    # in the full one; three significant words at least, so "Paix" alone matches nothing.
+    contained = 0.9 * shared / min(len(a), len(b)) if min(len(a), len(b)) >= 3 else 0.0
+    return max(ratio, overlap, contained)
 
 
 def _domain(url):

@@ -205,7 +205,7 @@ class OrganisationFields(PlacesMixin, FlaskForm):
 
     def fill(self, payload, lang=None):
         """Prefill from a payload, showing its texts in `lang` (default: its own language)."""
-        lang = lang if lang in (payload.get("summary") or {}) else payload.get("language", "fr")
+        lang = _text_language(payload.get("summary"), lang, payload.get("language"))
         self.name.data = payload.get("name")
         self.acronym.data = payload.get("acronym")
         self.alternate_names.data = "\n".join(payload.get("alternate_names") or [])
@@ -296,7 +296,7 @@ class InitiativeFields(PlacesMixin, FlaskForm):
         }
 
     def fill(self, payload, lang=None):
-        lang = lang if lang in (payload.get("title") or {}) else payload.get("language", "fr")
+        lang = _text_language(payload.get("title"), lang, payload.get("language"))
         self.title.data = (payload.get("title") or {}).get(lang, "")
         self.language.data = lang
         self.summary.data = (payload.get("summary") or {}).get(lang, "")
@@ -315,6 +315,15 @@ class InitiativeFields(PlacesMixin, FlaskForm):
 
 def _date(value):
     return date.fromisoformat(value) if value else None
+
+
+def _text_language(texts, *preferred):
+    """The first preferred language the texts exist in, else any they exist in."""
+    texts = texts or {}
+    for lang in (*preferred, *texts):
+        if lang and texts.get(lang):
+            return lang
+    return next((lang for lang in preferred if lang), "fr")
 
 
 class InitiativeSubmissionForm(InitiativeFields, SubmitterFields):
