@@ -28,8 +28,9 @@ def _mark_ready(session):
     session.info.setdefault(_READY, []).extend(queued)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_queued(session):
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_queued(session, _previous_transaction):
+    # "soft" rollback fires on every rollback() call, even with no transaction begun yet.
     session.info.pop(_QUEUED, None)
 
 

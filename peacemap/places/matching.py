@@ -40,7 +40,8 @@ def match(text, country=None):
 
 
 def suggest(prefix, country=None, limit=10):
-    """Places whose names start with `prefix`, best first, each place once."""
+    """Places whose names start with `prefix`, each place once: those in `country` first,
+    then exact names, then the most populous."""
     key = fold(prefix or "")
     if len(key) < 2:
         return []
@@ -56,8 +57,8 @@ def suggest(prefix, country=None, limit=10):
     ranked = sorted(
         (places()[geonameid] for geonameid in seen),
         key=lambda place: (
-            not seen[place.geonameid],
             place.country != country,
+            not seen[place.geonameid],
             -place.population,
             place.name,
         ),

@@ -8,9 +8,11 @@ import pytest
 from werkzeug.serving import make_server
 
 from peacemap import create_app
+from peacemap.accounts.services import create_user
 from peacemap.demo import loader
 from peacemap.extensions import db
 
+MODERATOR = ("moderator@example.org", "a browser test passphrase")
 CHROMIUM = os.environ.get("PEACEMAP_CHROMIUM", "/usr/bin/chromium")
 # Without these, Chromium keeps trying to reach Google's hosts on a closed network.
 CHROMIUM_ARGS = [
@@ -39,6 +41,7 @@ def live_server(tmp_path_factory):
     with app.app_context():
         db.create_all()
         loader.load(loader.read_data())
+        create_user(MODERATOR[0], MODERATOR[1], "moderator", "Fatoumata")
         db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
