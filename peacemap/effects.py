@@ -19,6 +19,8 @@ def after_commit(fn, *args, **kwargs):
     """Queue `fn(*args, **kwargs)` to run once the current transaction has committed."""
     from peacemap.extensions import db
 
+    if not db.session.in_transaction():
+        db.session.begin()  # so that a rollback, even of nothing, drops the queued call
     db.session.info.setdefault(_QUEUED, []).append((fn, args, kwargs))
 
 
