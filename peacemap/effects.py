@@ -19,9 +19,10 @@ def after_commit(fn, *args, **kwargs):
     """Queue `fn(*args, **kwargs)` to run once the current transaction has committed."""
     from peacemap.extensions import db
 
-    if not db.session.in_transaction():
-        db.session.begin()  # so that a rollback, even of nothing, drops the queued call
-    db.session.info.setdefault(_QUEUED, []).append((fn, args, kwargs))
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback, even of nothing, drops the queued call
+    session.info.setdefault(_QUEUED, []).append((fn, args, kwargs))
 
 
 @event.listens_for(Session, "after_commit")
