@@ -24,6 +24,7 @@ class Defaults:
     TILE_URL = ""
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    SITE_URL = "http://127.0.0.1:5000"  # for links in mail sent outside a request
     MAIL_BACKEND = "outbox"  # or "smtp"
     MAIL_OUTBOX = None  # default: instance/outbox/
     MAIL_FROM = "PeaceMap <no-reply@peacemap.local>"

@@ -6,17 +6,24 @@ client. Call `send` from an after-commit effect: it raises on failure and the ef
 
 import smtplib
 import uuid
+from contextlib import nullcontext
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 
 
 def build(to, subject, template, lang, **context):
     """A message rendered from templates/mail/<template>.txt in the recipient's language."""
-    with force_locale(lang):
+    # Outside a request (CLI, background work) links are built on the configured SITE_URL.
+    request_context = (
+        nullcontext()
+        if has_request_context()
+        else current_app.test_request_context(base_url=current_app.config["SITE_URL"])
+    )
+    with request_context, force_locale(lang):
         body = render_template(f"mail/{template}.txt", lang=lang, **context)
         subject = str(subject() if callable(subject) else subject)
     message = EmailMessage()

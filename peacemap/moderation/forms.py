@@ -47,11 +47,20 @@ class NoteForm(FlaskForm):
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), NOTE_LENGTH])
 
 
-class ReasonForm(FlaskForm):
-    """A decision the submitter must be told the reason for."""
+class RejectForm(FlaskForm):
+    """Rejecting needs a reason the submitter will read."""
 
     note = TextAreaField(
-        _l("Message to the submitter"), validators=[DataRequired(), Length(min=5, max=3000)]
+        _l("Reason for rejecting"), validators=[DataRequired(), Length(min=5, max=3000)]
+    )
+
+
+class ChangesForm(FlaskForm):
+    """Asking for changes needs a message the submitter will read."""
+
+    note = TextAreaField(
+        _l("What should the submitter change?"),
+        validators=[DataRequired(), Length(min=5, max=3000)],
     )
 
 

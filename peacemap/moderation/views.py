@@ -10,10 +10,15 @@ from sqlalchemy import func, select
 from peacemap import audit
 from peacemap.accounts.views import admin_required, moderator_required
 from peacemap.extensions import db
+from peacemap.i18n import country_name
 from peacemap.models import (
     AuditEvent,
     Initiative,
+    InitiativeRole,
+    InitiativeStatus,
+    LocationPrecision,
     Organisation,
+    OrganisationType,
     Revision,
     Submission,
     SubmissionKind,
@@ -30,7 +35,32 @@ from peacemap.submissions.views import organisation_options, theme_options
 
 bp = Blueprint("moderation", __name__, url_prefix="/<lang_code>/moderation")
 RECORD_MODELS = {"organisations": Organisation, "initiatives": Initiative}
+CODED_FIELDS = {
+    "type": OrganisationType,
+    "location_precision": LocationPrecision,
+    "status": InitiativeStatus,
+}
 ApproveOrganisationForm, ApproveInitiativeForm = forms.approve_form_classes()
+
+
+def display_value(field, value):
+    """A payload value as a moderator reads it: labels instead of codes."""
+    if value in (None, "", [], {}):
+        return value
+    if field == "country":
+        return country_name(value)
+    if field in CODED_FIELDS:
+        try:
+            return CODED_FIELDS[field](value).label
+        except ValueError:
+            return value
+    if field == "themes":
+        labels = {slug: label for slug, label in theme_options()}
+        return [labels.get(slug, slug) for slug in value]
+    if field == "organisations":
+        roles = {role.value: role.label for role in InitiativeRole}
+        return [f"{roles.get(item['role'], item['role'])}: {item['slug']}" for item in value]
+    return value
 
 
 def _submission_or_404(submission_id):
@@ -118,14 +148,17 @@ def _review(submission, status=200, **forms_given):
     rows = []
     if submission.kind != SubmissionKind.REPORT:
         current = moderation.current_payload(target) if target is not None else {}
-        rows = diff(fields, current, submission.payload)
+        rows = [
+            (key, label, display_value(key, old), display_value(key, new), changed)
+            for key, label, old, new, changed in diff(fields, current, submission.payload)
+        ]
     duplicates = []
     if submission.kind == SubmissionKind.NEW_ORGANISATION:
         duplicates = likely_duplicates(submission.payload, exclude_id=submission.organisation_id)
     context = {
         "approve_form": _approve_form(submission),
-        "reject_form": forms.ReasonForm(prefix="reject"),
-        "changes_form": forms.ReasonForm(prefix="changes"),
+        "reject_form": forms.RejectForm(prefix="reject"),
+        "changes_form": forms.ChangesForm(prefix="changes"),
         "spam_form": forms.ConfirmForm(prefix="spam"),
         "merge_form": forms.MergeForm(prefix="merge"),
     }
@@ -177,7 +210,7 @@ def approve(submission_id):
 def reject(submission_id):
     """Turn down with a reason."""
     submission = _submission_or_404(submission_id)
-    form = forms.ReasonForm(prefix="reject")
+    form = forms.RejectForm(prefix="reject")
     if not form.validate_on_submit():
         return _review(submission, 400, reject_form=form)
     try:
@@ -192,7 +225,7 @@ def reject(submission_id):
 def request_changes(submission_id):
     """Ask the submitter for changes."""
     submission = _submission_or_404(submission_id)
-    form = forms.ReasonForm(prefix="changes")
+    form = forms.ChangesForm(prefix="changes")
     if not form.validate_on_submit():
         return _review(submission, 400, changes_form=form)
     try:
