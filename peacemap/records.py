@@ -8,7 +8,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from peacemap.extensions import db
-from peacemap.models import Initiative, InitiativeOrganisation, Organisation, Theme
+from peacemap.models import (
+    Initiative,
+    InitiativeOrganisation,
+    Organisation,
+    Relationship,
+    RelationshipKind,
+    Theme,
+)
 from peacemap.places.gazetteer import fold
 from peacemap.places.service import location_for, place_spec
 
@@ -23,6 +30,7 @@ ORGANISATION_FIELDS = {
     "summary": _l("Summary"),
     "description": _l("Description"),
     "themes": _l("Themes"),
+    "member_of": _l("Member of"),
     "places": _l("Places"),
     "location_precision": _l("Location shown as"),
     "website": _l("Website"),
@@ -59,6 +67,9 @@ def organisation_payload(org):
         "summary": dict(org.summary or {}),
         "description": dict(org.description or {}),
         "themes": sorted(theme.slug for theme in org.themes),
+        "member_of": sorted(
+            link.object.slug for link in org.outgoing if link.kind == RelationshipKind.MEMBER_OF
+        ),
         "places": [place_spec(location) for location in org.locations],
         "location_precision": str(org.location_precision),
         "website": org.website,
@@ -124,12 +135,33 @@ def apply_organisation(org, payload, replace_texts=False):
     org.themes = _themes(payload.get("themes"))
     cache = {}
     org.locations = [location_for(spec, cache) for spec in payload.get("places") or []]
+    if "member_of" in payload:
+        _set_memberships(org, payload["member_of"] or [])
     wanted = set(payload.get("identifiers") or [])
     org.identifiers = [i for i in org.identifiers if str(i) in wanted] + [
         Identifier(scheme=value.split(":", 1)[0], value=value.split(":", 1)[1])
         for value in sorted(wanted - {str(i) for i in org.identifiers})
     ]
     return org
+
+
+def _set_memberships(org, slugs):
+    """Make the organisation a member of exactly these networks (other links untouched)."""
+    networks = {
+        network.slug: network
+        for network in db.session.scalars(select(Organisation).where(Organisation.slug.in_(slugs)))
+        if network is not org
+    }
+    kept = [
+        link
+        for link in org.outgoing
+        if link.kind != RelationshipKind.MEMBER_OF or link.object.slug in networks
+    ]
+    have = {link.object.slug for link in kept if link.kind == RelationshipKind.MEMBER_OF}
+    org.outgoing = kept + [
+        Relationship(object=networks[slug], kind=RelationshipKind.MEMBER_OF)
+        for slug in sorted(set(networks) - have)
+    ]
 
 
 def apply_initiative(initiative, payload, replace_texts=False):

@@ -412,3 +412,28 @@ def test_a_failing_side_effect_never_loses_a_decision(client, login, monkeypatch
     db.session.refresh(submission)
     assert submission.state == S.APPROVED
     assert db.session.scalar(select(func.count()).select_from(Organisation)) == 1
+
+
+def test_new_member_of_a_network_appears_among_its_members(client, login, make_organisation):
+    make_organisation(slug="wanep", name="West Africa Network for Peacebuilding", acronym="WANEP",
+                      type="network")
+    db.session.commit()
+    response = fill_and_post(
+        client,
+        "/en/submit/organisation",
+        {
+            "name": "WANEP Mali",
+            "summary": "The national network office of WANEP in Mali.",
+            "networks": ["wanep"],
+            "submitter_name": "Ibrahim",
+            "consent": "y",
+        },
+    )
+    assert response.status_code == 200
+    submission = db.session.scalar(select(Submission))
+    assert submission.payload["member_of"] == ["wanep"]
+    login()
+    fill_and_post(client, f"/en/moderation/{submission.id}", {},
+                  selector=f"form[action='/en/moderation/{submission.id}/approve']")
+    members = soup(client.get("/en/organisations/wanep")).select_one("#members").find_next("ul")
+    assert "WANEP Mali" in members.text

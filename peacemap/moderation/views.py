@@ -31,7 +31,7 @@ from peacemap.moderation import services as moderation
 from peacemap.moderation.duplicates import likely_duplicates
 from peacemap.pagination import paginate
 from peacemap.records import INITIATIVE_FIELDS, ORGANISATION_FIELDS, diff
-from peacemap.submissions.views import organisation_options, theme_options
+from peacemap.submissions.views import network_options, organisation_options, theme_options
 
 bp = Blueprint("moderation", __name__, url_prefix="/<lang_code>/moderation")
 RECORD_MODELS = {"organisations": Organisation, "initiatives": Initiative}
@@ -131,7 +131,9 @@ def _approve_form(submission, formdata=None):
             organisations=organisation_options(),
         )
     else:
-        form = ApproveOrganisationForm(formdata=formdata, prefix="approve", themes=theme_options())
+        form = ApproveOrganisationForm(
+            formdata=formdata, prefix="approve", themes=theme_options(), networks=network_options()
+        )
     if formdata is None:
         form.fill(submission.payload)
     return form

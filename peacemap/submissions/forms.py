@@ -136,6 +136,7 @@ class OrganisationFields(PlacesMixin, FlaskForm):
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
     themes = MultiCheckboxField(_l("Themes"), validate_choice=True)
+    networks = SelectMultipleField(_l("Networks it is a member of"), validate_choice=True)
     places = TextAreaField(
         _l("Places where it works (one per line: town, commune or city)"),
         validators=[Optional(), Length(max=5000)],
@@ -161,10 +162,11 @@ class OrganisationFields(PlacesMixin, FlaskForm):
         validators=[Optional(), Length(max=2000)],
     )
 
-    def __init__(self, *args, themes=(), **kwargs):
+    def __init__(self, *args, themes=(), networks=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
         self.themes.choices = [SelectChoice(slug, label) for slug, label in themes]
+        self.networks.choices = [SelectChoice(slug, label) for slug, label in networks]
 
     def validate_website(self, field):
         if field.data and not web_url(field.data):
@@ -194,6 +196,7 @@ class OrganisationFields(PlacesMixin, FlaskForm):
             "summary": {lang: self.summary.data.strip()},
             "description": {lang: (self.description.data or "").strip()},
             "themes": sorted(self.themes.data or []),
+            "member_of": sorted(self.networks.data or []),
             "places": getattr(self, "matched_places", []),
             "location_precision": self.location_precision.data,
             "website": (self.website.data or "").strip() or None,
@@ -216,6 +219,7 @@ class OrganisationFields(PlacesMixin, FlaskForm):
         self.summary.data = (payload.get("summary") or {}).get(lang, "")
         self.description.data = (payload.get("description") or {}).get(lang, "")
         self.themes.data = payload.get("themes") or []
+        self.networks.data = payload.get("member_of") or []
         self.places.data = "\n".join(spec["name"] for spec in payload.get("places") or [])
         self.location_precision.data = payload.get("location_precision") or "commune"
         self.website.data = payload.get("website")

@@ -40,8 +40,17 @@ def organisation_options():
     ]
 
 
+def network_options():
+    stmt = (
+        Organisation.published().where(Organisation.type == "network").order_by(Organisation.name)
+    )
+    return [(org.slug, org.acronym or org.name) for org in db.session.scalars(stmt)]
+
+
 def _organisation_form(**kwargs):
-    return forms.OrganisationSubmissionForm(themes=theme_options(), **kwargs)
+    return forms.OrganisationSubmissionForm(
+        themes=theme_options(), networks=network_options(), **kwargs
+    )
 
 
 def _initiative_form(**kwargs):
@@ -65,6 +74,8 @@ def _receive(form, kind, template, target=None, **context):
     """Shared POST handling: honeypot, save once, commit, receipt; or the form with errors."""
     if not form.form_token.data:
         form.form_token.data = submissions.new_form_token()
+    if request.method == "GET" and target is None and hasattr(form, "language"):
+        form.language.data = current_language()
     if request.method == "POST" and form.validate_on_submit():
         if form.homepage.data:
             # A bot filled the hidden field: answer as if all went well, keep nothing.
@@ -183,7 +194,7 @@ def _revision_form(submission, formdata=None):
             formdata=formdata, organisations=organisation_options(), **options
         )
     else:
-        form = forms.OrganisationFields(formdata=formdata, **options)
+        form = forms.OrganisationFields(formdata=formdata, networks=network_options(), **options)
     if formdata is None:
         form.fill(submission.payload)
     return form
