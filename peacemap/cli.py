@@ -65,9 +65,10 @@ def _pybabel(*args):
         os.chdir(previous)
 
 
-@translate_cli.command("extract")
-def translate_extract():
-    """Collect the interface strings into translations/messages.pot and update each language."""
+def extract(output="translations/messages.pot"):
+    """Write the catalogue template of every interface string (code, pages, mail)."""
+    # pybabel skips folders whose names start with "_" when it walks a tree, so
+    # templates/_macros is named as an input of its own (matched by the "*.html" mapping).
     _pybabel(
         "extract",
         "-F",
@@ -77,9 +78,16 @@ def translate_extract():
         "--no-location",
         "--sort-output",
         "-o",
-        "translations/messages.pot",
-        ".",  # pybabel skips .venv and other dot folders; the patterns pick the files
+        str(output),
+        ".",
+        "templates/_macros",
     )
+
+
+@translate_cli.command("extract")
+def translate_extract():
+    """Collect the interface strings into translations/messages.pot and update each language."""
+    extract()
     for lang in LANGUAGES:
         if not (ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po").exists():
             _pybabel("init", "-i", "translations/messages.pot", "-d", "translations", "-l", lang)

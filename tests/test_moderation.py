@@ -415,8 +415,9 @@ def test_a_failing_side_effect_never_loses_a_decision(client, login, monkeypatch
 
 
 def test_new_member_of_a_network_appears_among_its_members(client, login, make_organisation):
-    make_organisation(slug="wanep", name="West Africa Network for Peacebuilding", acronym="WANEP",
-                      type="network")
+    make_organisation(
+        slug="wanep", name="West Africa Network for Peacebuilding", acronym="WANEP", type="network"
+    )
     db.session.commit()
     response = fill_and_post(
         client,
@@ -433,7 +434,11 @@ def test_new_member_of_a_network_appears_among_its_members(client, login, make_o
     submission = db.session.scalar(select(Submission))
     assert submission.payload["member_of"] == ["wanep"]
     login()
-    fill_and_post(client, f"/en/moderation/{submission.id}", {},
-                  selector=f"form[action='/en/moderation/{submission.id}/approve']")
+    fill_and_post(
+        client,
+        f"/en/moderation/{submission.id}",
+        {},
+        selector=f"form[action='/en/moderation/{submission.id}/approve']",
+    )
     members = soup(client.get("/en/organisations/wanep")).select_one("#members").find_next("ul")
     assert "WANEP Mali" in members.text
