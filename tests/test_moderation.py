@@ -442,3 +442,18 @@ def test_new_member_of_a_network_appears_among_its_members(client, login, make_o
     )
     members = soup(client.get("/en/organisations/wanep")).select_one("#members").find_next("ul")
     assert "WANEP Mali" in members.text
+
+
+def test_deciding_twice_is_a_conflict_not_a_crash(client, login):
+    submission = propose()
+    login()
+    url = f"/en/moderation/{submission.id}"
+    page = soup(client.get(url))
+    token = page.select_one(f"form[action='{url}/spam'] input[name$=csrf_token]")["value"]
+    assert client.post(f"{url}/spam", data={"spam-csrf_token": token}).status_code == 302
+    again = client.post(
+        f"{url}/reject", data={"reject-csrf_token": token, "reject-note": "Too late."}
+    )
+    assert again.status_code == 409
+    db.session.refresh(submission)
+    assert submission.state == S.SPAM and submission.moderator_note is None

@@ -6,9 +6,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from werkzeug.exceptions import Conflict
 
 from peacemap import audit
 from peacemap.accounts.views import admin_required, moderator_required
+from peacemap.errors import render_error
 from peacemap.extensions import db
 from peacemap.i18n import country_name
 from peacemap.models import (
@@ -41,6 +43,13 @@ CODED_FIELDS = {
     "status": InitiativeStatus,
 }
 ApproveOrganisationForm, ApproveInitiativeForm = forms.approve_form_classes()
+
+
+@bp.errorhandler(moderation.DecisionError)
+def decision_conflict(_error):
+    """A decision on a submission whose state has moved on (another moderator was faster)."""
+    db.session.rollback()
+    return render_error(Conflict())
 
 
 def display_value(field, value):
@@ -198,43 +207,42 @@ def approve(submission_id):
     if not form.validate_on_submit():
         return _review(submission, 400, approve_form=form)
     payload = form.payload() if hasattr(form, "payload") else None
-    try:
-        record = moderation.approve(submission, current_user, payload, form.note.data)
-    except moderation.DecisionError:
-        abort(409)
+    record = moderation.approve(submission, current_user, payload, form.note.data)
     if record is None:
         return _decided(submission, _("Report marked as handled."))
     return _decided(submission, _("Approved and published."))
+
+
+def _decide_with_message(submission_id, form_class, prefix, decide, done):
+    """Reject or request changes: both need a message the submitter will read."""
+    submission = _submission_or_404(submission_id)
+    form = form_class(prefix=prefix)
+    if not form.validate_on_submit():
+        return _review(submission, 400, **{f"{prefix}_form": form})
+    decide(submission, current_user, form.note.data)
+    return _decided(submission, done)
 
 
 @bp.post("/<int:submission_id>/reject")
 @moderator_required
 def reject(submission_id):
     """Turn down with a reason."""
-    submission = _submission_or_404(submission_id)
-    form = forms.RejectForm(prefix="reject")
-    if not form.validate_on_submit():
-        return _review(submission, 400, reject_form=form)
-    try:
-        moderation.reject(submission, current_user, form.note.data)
-    except moderation.DecisionError:
-        abort(409)
-    return _decided(submission, _("Rejected."))
+    return _decide_with_message(
+        submission_id, forms.RejectForm, "reject", moderation.reject, _("Rejected.")
+    )
 
 
 @bp.post("/<int:submission_id>/request-changes")
 @moderator_required
 def request_changes(submission_id):
     """Ask the submitter for changes."""
-    submission = _submission_or_404(submission_id)
-    form = forms.ChangesForm(prefix="changes")
-    if not form.validate_on_submit():
-        return _review(submission, 400, changes_form=form)
-    try:
-        moderation.request_changes(submission, current_user, form.note.data)
-    except moderation.DecisionError:
-        abort(409)
-    return _decided(submission, _("Changes requested."))
+    return _decide_with_message(
+        submission_id,
+        forms.ChangesForm,
+        "changes",
+        moderation.request_changes,
+        _("Changes requested."),
+    )
 
 
 @bp.post("/<int:submission_id>/spam")
@@ -244,10 +252,7 @@ def spam(submission_id):
     submission = _submission_or_404(submission_id)
     if not forms.ConfirmForm(prefix="spam").validate_on_submit():
         abort(400)
-    try:
-        moderation.mark_spam(submission, current_user)
-    except moderation.DecisionError:
-        abort(409)
+    moderation.mark_spam(submission, current_user)
     return _decided(submission, _("Marked as spam."))
 
 
@@ -262,10 +267,7 @@ def merge(submission_id):
     target = db.session.scalar(select(Organisation).where(Organisation.slug == form.target.data))
     if target is None:
         abort(404)
-    try:
-        moderation.merge_into(submission, target, current_user)
-    except moderation.DecisionError:
-        abort(409)
+    moderation.merge_into(submission, target, current_user)
     return _decided(submission, _("This proposal will now update %(name)s.", name=target.name))
 
 
