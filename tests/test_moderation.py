@@ -457,3 +457,59 @@ def test_deciding_twice_is_a_conflict_not_a_crash(client, login):
     assert again.status_code == 409
     db.session.refresh(submission)
     assert submission.state == S.SPAM and submission.moderator_note is None
+
+
+def test_two_moderators_deciding_at_once_cannot_both_win(app, make_user):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    first, second = make_user(), make_user()
+    submission = propose()
+    assert submission.state == S.PENDING  # loaded by this session, at version 1
+    with db.engine.begin() as other:  # another worker's transaction decides first
+        other.execute(
+            db.text(
+                "UPDATE submissions SET state = 'rejected', moderator_id = :moderator, "
+                "decided_at = CURRENT_TIMESTAMP, version = version + 1 WHERE id = :id"
+            ),
+            {"moderator": second.id, "id": submission.id},
+        )
+    with pytest.raises(StaleDataError):
+        moderation.approve(submission, first)
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.get(Submission, submission.id).state == S.REJECTED
+    assert db.session.scalar(select(func.count()).select_from(Organisation)) == 0
+
+
+def test_approving_a_new_initiative_links_its_organisations(client, login, make_organisation):
+    make_organisation(slug="wanep", name="WANEP")
+    make_organisation(slug="ada", name="Austrian Development Agency")
+    db.session.commit()
+    submission = propose(
+        {
+            "title": {"en": "Human security dialogues"},
+            "summary": {"en": "Dialogues on human security in northern Mali."},
+            "description": {"en": ""},
+            "language": "en",
+            "start_date": "2013-11-01",
+            "end_date": "2016-10-31",
+            "status": "completed",
+            "themes": [],
+            "places": [{"geonameid": 2457163, "name": "Gao", "country": "ML"}],
+            "location_precision": "commune",
+            "organisations": [{"slug": "wanep", "role": "lead"}, {"slug": "ada", "role": "funder"}],
+        },
+        kind="new_initiative",
+    )
+    login()
+    response = fill_and_post(
+        client,
+        f"/en/moderation/{submission.id}",
+        {},
+        selector=f"form[action='/en/moderation/{submission.id}/approve']",
+    )
+    assert response.status_code == 302
+    page = soup(client.get("/en/initiatives/human-security-dialogues"))
+    assert page.select_one("#role-lead").find_next("ul").text.strip() == "WANEP"
+    assert "Austrian" in page.select_one("#role-funder").find_next("ul").text
+    assert "Gao" in page.select_one(".profile-facts").text

@@ -1,6 +1,7 @@
 """Accounts: creation with validated input, Argon2id password hashes, session loading."""
 
 import re
+from contextlib import suppress
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -33,6 +34,15 @@ def check_password(user, password):
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return True
+
+
+_DUMMY_HASH = _hasher.hash("no account has this password")
+
+
+def spend_hashing_time(password):
+    """Verify against a dummy hash, so unknown accounts take as long as known ones."""
+    with suppress(VerificationError, InvalidHashError):
+        _hasher.verify(_DUMMY_HASH, password)
 
 
 def create_user(email, password, role, display_name=None):

@@ -23,7 +23,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from peacemap import audit
-from peacemap.accounts.services import check_password
+from peacemap.accounts.services import check_password, spend_hashing_time
 from peacemap.extensions import db, limiter, login_manager
 from peacemap.models import User
 from peacemap.models.base import utcnow
@@ -62,7 +62,9 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is not None and user.active and check_password(user, form.password.data):
+        if user is None:
+            spend_hashing_time(form.password.data)  # same delay whether or not the account exists
+        elif user.active and check_password(user, form.password.data):
             session.clear()  # a fresh session: no fixation
             login_user(user)
             user.last_login_at = utcnow()

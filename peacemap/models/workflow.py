@@ -69,7 +69,12 @@ class Submission(db.Model):
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     moderator_note: Mapped[str | None] = mapped_column(Text)
 
+    # Bumped on every update: two moderators deciding at once cannot both win.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
     moderator: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
     __table_args__ = (
         CheckConstraint(

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Conflict
 
 from peacemap import audit
@@ -46,6 +47,7 @@ ApproveOrganisationForm, ApproveInitiativeForm = forms.approve_form_classes()
 
 
 @bp.errorhandler(moderation.DecisionError)
+@bp.errorhandler(StaleDataError)
 def decision_conflict(_error):
     """A decision on a submission whose state has moved on (another moderator was faster)."""
     db.session.rollback()

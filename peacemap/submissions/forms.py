@@ -126,10 +126,7 @@ class OrganisationFields(PlacesMixin, FlaskForm):
     )
     type = SelectField(_l("Type"), choices=OrganisationType.choices())
     country = SelectField(_l("Country"), default="ML")
-    founded_year = IntegerField(
-        _l("Year founded"),
-        validators=[Optional(), NumberRange(min=1800, max=date.today().year)],
-    )
+    founded_year = IntegerField(_l("Year founded"), validators=[Optional(), NumberRange(min=1800)])
     language = SelectField(_l("Language of the texts below"), choices=language_choices())
     summary = TextAreaField(
         _l("Summary (one or two sentences)"), validators=[DataRequired(), Length(min=10, max=600)]
@@ -167,6 +164,10 @@ class OrganisationFields(PlacesMixin, FlaskForm):
         self.country.choices = country_choices()
         self.themes.choices = [SelectChoice(slug, label) for slug, label in themes]
         self.networks.choices = [SelectChoice(slug, label) for slug, label in networks]
+
+    def validate_founded_year(self, field):
+        if field.data and field.data > date.today().year:
+            raise ValidationError(_l("The year cannot be in the future."))
 
     def validate_website(self, field):
         if field.data and not web_url(field.data):
