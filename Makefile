@@ -22,6 +22,7 @@ translations: install
 db: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
+	$(BIN)/flask search rebuild --if-missing
 
 run: install translations db
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)

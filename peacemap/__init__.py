@@ -41,9 +41,12 @@ def create_app(test_config=None):
     from peacemap.api.views import bp as api_bp
     from peacemap.directory.views import bp as directory_bp
     from peacemap.moderation.views import bp as moderation_bp
+    from peacemap.search.views import api as search_api_bp
+    from peacemap.search.views import bp as search_bp
     from peacemap.submissions.views import bp as submissions_bp
 
-    for blueprint in (directory_bp, submissions_bp, accounts_bp, moderation_bp, api_bp):
+    blueprints = (directory_bp, submissions_bp, accounts_bp, moderation_bp, search_bp)
+    for blueprint in (*blueprints, api_bp, search_api_bp):
         app.register_blueprint(blueprint)
 
     from peacemap import cli

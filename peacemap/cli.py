@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 demo_cli = AppGroup("demo", help="Demonstration content.")
 users_cli = AppGroup("users", help="Moderator and administrator accounts.")
 translate_cli = AppGroup("translate", help="Interface translations (en, fr, ar).")
+search_cli = AppGroup("search", help="The full-text search index.")
 
 
 @demo_cli.command("load")
@@ -31,7 +32,58 @@ def demo_load(if_empty):
         return
     created = loader.load(loader.read_data())
     db.session.commit()
+    _rebuild_index()
     click.echo(", ".join(f"{count} {kind}" for kind, count in created.items()) + " added.")
+
+
+def _rebuild_index():
+    """Rebuild the search index with a progress bar; returns the number of records."""
+    from peacemap.search import service
+    from peacemap.search.documents import published_keys
+
+    total = len(published_keys())
+    with click.progressbar(length=total, label="Indexing", file=sys.stderr) as bar:
+        done = [0]
+
+        def progress(count):
+            bar.update(count - done[0])
+            done[0] = count
+
+        return service.rebuild(progress)
+
+
+@search_cli.command("rebuild")
+@click.option("--if-missing", is_flag=True, help="Only build when there is no index yet.")
+def search_rebuild(if_missing):
+    """Build a new index beside the live one and swap it in (searches keep working)."""
+    from peacemap.search import service
+
+    if if_missing and service.backend().exists():
+        click.echo("The search index exists; not rebuilt.")
+        return
+    count = _rebuild_index()
+    click.echo(f"Indexed {count} published records.")
+
+
+@search_cli.command("check")
+def search_check():
+    """Compare the index with the database; exit with status 1 when they differ."""
+    from peacemap.search import service
+
+    missing, extra, stale = service.check()
+    for label, ids in (
+        ("missing from the index", missing),
+        ("in the index but not published", extra),
+        ("changed since indexed", stale),
+    ):
+        if ids:
+            shown = ", ".join(ids[:10]) + (" …" if len(ids) > 10 else "")
+            click.echo(f"{len(ids)} {label}: {shown}")
+    if missing or extra or stale:
+        raise click.ClickException(
+            "The index differs from the database: run `flask search rebuild`."
+        )
+    click.echo("The index matches the database.")
 
 
 @users_cli.command("create")
@@ -111,5 +163,5 @@ def translate_compile():
 
 def init_app(app):
     """Register the command groups."""
-    for group in (demo_cli, users_cli, translate_cli):
+    for group in (demo_cli, users_cli, translate_cli, search_cli):
         app.cli.add_command(group)

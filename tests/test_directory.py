@@ -271,5 +271,5 @@ def test_home_page_counts_recent_and_countries(client, make_organisation, make_i
         "Mali": "/en/organisations?country=ML",
         "Senegal": "/en/organisations?country=SN",
     }
-    assert page.select_one("form[role=search]")["action"] == "/en/organisations"
+    assert page.select_one("form[role=search]")["action"] == "/en/search"
     assert {a.text for a in page.select("#recent ~ .cards h3 a")} == {"Alpha", "Beta"}

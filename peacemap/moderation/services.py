@@ -20,6 +20,7 @@ from peacemap.records import (
     new_organisation,
     organisation_payload,
 )
+from peacemap.search import service as search
 
 S = SubmissionState
 # Which states a moderator may move a submission to, from each state.
@@ -51,6 +52,11 @@ def _decide(submission, state, moderator, note):
         note=note,
     )
     after_commit(notifications.decision_made, submission.id)
+
+
+def _reindex(record):
+    """Bring the search index in step with the record once the transaction commits."""
+    after_commit(search.reindex, type(record).__name__.lower(), record.id)
 
 
 def target_of(submission):
@@ -105,6 +111,7 @@ def approve(submission, moderator, payload=None, note=None):
         before=before,
         after=revision.snapshot,
     )
+    _reindex(record)
     return record
 
 
@@ -170,6 +177,7 @@ def verify(organisation, level, moderator, note=None):
         after={"level": level.value},
         note=note,
     )
+    _reindex(organisation)
 
 
 def set_published(record, published, moderator, note=None):
@@ -187,6 +195,7 @@ def set_published(record, published, moderator, note=None):
         note=note,
     )
     audit.add_revision(record, moderator)
+    _reindex(record)
 
 
 def rollback(record, revision, moderator):
@@ -208,6 +217,7 @@ def rollback(record, revision, moderator):
         after=new.snapshot,
         note=f"restored revision {revision.number}",
     )
+    _reindex(record)
     return new
 
 

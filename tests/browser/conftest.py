@@ -11,6 +11,7 @@ from peacemap import create_app
 from peacemap.accounts.services import create_user
 from peacemap.demo import loader
 from peacemap.extensions import db
+from peacemap.search import service as search
 
 MODERATOR = ("moderator@example.org", "a browser test passphrase")
 CHROMIUM = os.environ.get("PEACEMAP_CHROMIUM", "/usr/bin/chromium")
@@ -43,6 +44,7 @@ def live_server(tmp_path_factory):
         loader.load(loader.read_data())
         create_user(MODERATOR[0], MODERATOR[1], "moderator", "Fatoumata")
         db.session.commit()
+        search.rebuild()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -9,10 +9,12 @@ pytestmark = pytest.mark.browser
 
 def test_search_from_home_to_a_profile(page, live_server):
     page.goto(f"{live_server}/en/")
-    page.get_by_label("Search organisations").fill("CONASCIPAL")
+    page.get_by_label("Search organisations and initiatives").fill("conascipal")
     page.get_by_role("button", name="Search").click()
-    page.wait_for_url(re.compile(r"/en/organisations\?q=CONASCIPAL"))
-    page.get_by_role("link", name=re.compile("Coalition Nationale")).first.click()
+    page.wait_for_url(re.compile(r"/en/search\?q=conascipal"))
+    first = page.locator(".result h3 a").first
+    assert first.inner_text().startswith("Coalition Nationale")
+    first.click()
     page.wait_for_url(re.compile(r"/en/organisations/conascipal$"))
     heading = page.get_by_role("heading", level=1)
     assert "CONASCIPAL" in heading.inner_text()

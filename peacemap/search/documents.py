@@ -1,0 +1,159 @@
+"""What the search index knows of a record: only what its public page shows."""
+
+from babel import Locale
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from peacemap.config import LANGUAGES
+from peacemap.extensions import db
+from peacemap.models import (
+    Initiative,
+    InitiativeOrganisation,
+    LocationPrecision,
+    Organisation,
+    PublicationStatus,
+    VerificationLevel,
+)
+from peacemap.places import gazetteer
+from peacemap.places.matching import match
+from peacemap.places.visibility import REGION_VISIBLE
+
+KINDS = {"organisation": Organisation, "initiative": Initiative}
+
+
+def doc_id(kind, record_id):
+    """The index key of a record: 'organisation:12'."""
+    return f"{kind}:{record_id}"
+
+
+def _country_names(code):
+    return [Locale.parse(lang).territories.get(code, code) for lang in LANGUAGES] + [code]
+
+
+def _region_names(name, country):
+    """A region's name and the spellings of the town it is named after (Tombouctou: تمبكتو)."""
+    town = match(name, country)
+    names = [name]
+    if town is not None and gazetteer.fold(town.admin1 or "") == gazetteer.fold(name):
+        names += [town.name, *town.alternate_names]
+    return names
+
+
+def place_words(locations, precision):
+    """Place names a visitor may find the record by: never more precise than agreed."""
+    words, regions, countries = [], set(), set()
+    for location in locations:
+        countries.add(location.country)
+        if precision in (LocationPrecision.EXACT, LocationPrecision.COMMUNE):
+            place = gazetteer.get(location.geonameid) if location.geonameid else None
+            words += [location.name, *(place.alternate_names if place else ())]
+            words += [location.admin2 or ""]
+        if precision in REGION_VISIBLE and location.admin1:
+            regions.add(location.admin1)
+            words += _region_names(location.admin1, location.country)
+    for country in countries:
+        words += _country_names(country)
+    return words, sorted(regions)
+
+
+def _texts(*dicts):
+    return [text for texts in dicts for text in (texts or {}).values() if text]
+
+
+def organisation_document(org):
+    """The fields indexed for a published organisation."""
+    places, regions = place_words(org.locations, org.location_precision)
+    names = [org.name, org.acronym or "", *(org.alternate_names or [])]
+    themes = [label for theme in org.themes for label in theme.labels.values()]
+    summary = _texts(org.summary)
+    return {
+        "id": doc_id("organisation", org.id),
+        "kind": "organisation",
+        "names": "\n".join(names),
+        "text": "\n".join(
+            summary + _texts(org.description) + themes + places + _country_names(org.country)
+        ),
+        "spell": "\n".join(names + summary + themes + places),
+        "country": org.country,
+        "region": ",".join(regions),
+        "theme": ",".join(theme.slug for theme in org.themes),
+        "type": str(org.type),
+        "verified": "no" if org.verification_level == VerificationLevel.NONE else "yes",
+        "sort_name": gazetteer.fold(org.name),
+        "updated": int(org.updated_at.timestamp()),
+    }
+
+
+def initiative_document(initiative):
+    """The fields indexed for a published initiative."""
+    places, regions = place_words(initiative.locations, initiative.location_precision)
+    titles = _texts(initiative.title)
+    themes = [label for theme in initiative.themes for label in theme.labels.values()]
+    orgs = [
+        name
+        for role in initiative.roles
+        if role.organisation.status == PublicationStatus.PUBLISHED
+        for name in (role.organisation.name, role.organisation.acronym or "")
+    ]
+    summary = _texts(initiative.summary)
+    return {
+        "id": doc_id("initiative", initiative.id),
+        "kind": "initiative",
+        "names": "\n".join(titles),
+        "text": "\n".join(summary + _texts(initiative.description) + themes + places + orgs),
+        "spell": "\n".join(titles + summary + themes + places),
+        "country": ",".join(sorted({location.country for location in initiative.locations})),
+        "region": ",".join(regions),
+        "theme": ",".join(theme.slug for theme in initiative.themes),
+        "type": "initiative",
+        "verified": "no",
+        "sort_name": gazetteer.fold(next(iter(titles), initiative.slug)),
+        "updated": int(initiative.updated_at.timestamp()),
+    }
+
+
+def published(kind, ids=None):
+    """Published records of a kind (all, or those with these ids), loaded for indexing."""
+    model = KINDS[kind]
+    stmt = model.published()
+    if kind == "organisation":
+        stmt = stmt.options(selectinload(model.themes), selectinload(model.locations))
+    else:
+        stmt = stmt.options(
+            selectinload(model.themes),
+            selectinload(model.locations),
+            selectinload(model.roles).selectinload(InitiativeOrganisation.organisation),
+        )
+    if ids is not None:
+        stmt = stmt.where(model.id.in_(ids))
+    return db.session.scalars(stmt.order_by(model.id))
+
+
+def document(kind, record):
+    """The index document of a record."""
+    return organisation_document(record) if kind == "organisation" else initiative_document(record)
+
+
+def all_documents(batch=1000):
+    """Every published record as a document, streamed in batches (for a rebuild)."""
+    for kind, model in KINDS.items():
+        ids = list(db.session.scalars(select(model.id).where(_published(model)).order_by(model.id)))
+        for start in range(0, len(ids), batch):
+            for record in published(kind, ids[start : start + batch]):
+                yield document(kind, record)
+            db.session.expunge_all()
+
+
+def _published(model):
+    column = model.status if model is Organisation else model.publication
+    return column == PublicationStatus.PUBLISHED
+
+
+def published_keys():
+    """{doc id: updated timestamp} of everything that should be in the index."""
+    keys = {}
+    for kind, model in KINDS.items():
+        rows = db.session.execute(select(model.id, model.updated_at).where(_published(model)))
+        for record_id, updated in rows:
+            keys[doc_id(kind, record_id)] = int(updated.timestamp())
+    return keys

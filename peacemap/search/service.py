@@ -1,0 +1,187 @@
+"""Search as the rest of the site sees it: results, facets, snippets, index upkeep.
+
+Pages, the API, the CLI and the moderation hooks call these functions; only this package
+knows that Whoosh is behind them. When the index is missing, locked or damaged, searches fall
+back to a plain database query and say so, and `flask search rebuild` heals the index.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import String, cast, or_
+
+from peacemap.extensions import db
+from peacemap.models import Initiative, Organisation
+from peacemap.search import documents
+from peacemap.search.analysis import text_analyzer
+from peacemap.search.whoosh_index import IndexUnavailable, WhooshIndex
+
+MAX_QUERY = 300  # characters searched; longer queries are cut, and the page says so
+
+
+@dataclass
+class Hit:
+    """One result: the record (organisation or initiative) and its highlighted snippet."""
+
+    kind: str
+    record: object
+    snippet: list = field(default_factory=list)  # [(text, is_match)]
+
+
+@dataclass
+class Results:
+    """One page of search results with everything the page shows around them."""
+
+    hits: list
+    total: int
+    page: int
+    per_page: int
+    facets: dict
+    suggestion: str | None = None
+    degraded: bool = False
+    truncated: bool = False
+
+    @property
+    def pages(self):
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self):
+        return self.page > 1
+
+    @property
+    def has_next(self):
+        return self.page < self.pages
+
+
+def backend():
+    """The configured search index."""
+    name = current_app.config["SEARCH_BACKEND"]
+    if name != "whoosh":
+        raise RuntimeError(f"SEARCH_BACKEND={name!r} is not available yet; use 'whoosh'.")
+    return WhooshIndex(Path(current_app.instance_path) / "search")
+
+
+def search(text, filters, page=1, per_page=20, sort="relevance", lang="fr"):
+    """Search published organisations and initiatives."""
+    text = (text or "").replace("\x00", " ")
+    truncated = len(text) > MAX_QUERY
+    text = text[:MAX_QUERY]
+    try:
+        index = backend()
+        found, total, facets, query = index.search(text, filters, page, per_page, sort)
+        terms = index.query_terms(query)
+        suggestion = index.suggest(text) if text.strip() and total < 3 else None
+    except IndexUnavailable as error:
+        current_app.logger.warning("Search degraded to the database: %s", error)
+        return _database_search(text, filters, page, per_page, truncated)
+    records = _load(found)
+    hits = []
+    for kind, number in found:
+        record = records.get((kind, number))
+        if record is not None:  # unpublished since it was indexed: never shown
+            hits.append(Hit(kind, record, snippet(_summary(record, lang), terms)))
+    return Results(hits, total, page, per_page, facets, suggestion, truncated=truncated)
+
+
+def _load(found):
+    """The published records for these (kind, id) pairs, in two queries."""
+    records = {}
+    for kind in documents.KINDS:
+        ids = [number for k, number in found if k == kind]
+        if ids:
+            for record in documents.published(kind, ids):
+                records[(kind, record.id)] = record
+    return records
+
+
+def _summary(record, lang):
+    from peacemap.i18n import localized
+
+    return localized(record.summary, lang, record.language).text
+
+
+def snippet(text, terms, width=220):
+    """The part of `text` around the first matched word, as [(text, is_match)] pieces."""
+    if not text:
+        return []
+    spans = [
+        (token.startchar, token.endchar)
+        for token in text_analyzer()(text, chars=True, mode="query")
+        if token.text in terms
+    ]
+    start = max(0, spans[0][0] - 60) if spans else 0
+    end = min(len(text), start + width)
+    pieces, cursor = [], start
+    for first, last in spans:
+        if first < cursor or last > end:
+            continue
+        pieces.append((text[cursor:first], False))
+        pieces.append((text[first:last], True))
+        cursor = last
+    pieces.append((text[cursor:end], False))
+    if start > 0:
+        pieces.insert(0, ("… ", False))
+    if end < len(text):
+        pieces.append((" …", False))
+    return [piece for piece in pieces if piece[0]]
+
+
+def _database_search(text, filters, page, per_page, truncated):
+    """Name and summary matching in the database, when the index cannot answer."""
+    from peacemap.directory.services import like_pattern
+
+    hits = []
+    pattern = like_pattern(text.strip())
+    kinds = [filters["kind"]] if filters.get("kind") else list(documents.KINDS)
+    for kind in kinds:
+        model = documents.KINDS[kind]
+        name = model.name if model is Organisation else cast(Initiative.title, String)
+        stmt = model.published().where(
+            or_(
+                name.ilike(pattern, escape="\\"),
+                cast(model.summary, String).ilike(pattern, escape="\\"),
+            )
+        )
+        if kind == "organisation" and filters.get("country"):
+            stmt = stmt.where(Organisation.country == filters["country"])
+        hits += [Hit(kind, record) for record in db.session.scalars(stmt.limit(500))]
+    total = len(hits)
+    shown = hits[(page - 1) * per_page : page * per_page]
+    return Results(shown, total, page, per_page, {}, degraded=True, truncated=truncated)
+
+
+# -- keeping the index in step -----------------------------------------------------------------
+def reindex(kind, record_id):
+    """Put a record in the index as it now is, or take it out if it is not published.
+
+    Runs after commit (see effects.py); a failure is logged there and healed by a rebuild.
+    """
+    record = next(iter(documents.published(kind, [record_id])), None)
+    index = backend()
+    if not index.exists():
+        return
+    doc_id = documents.doc_id(kind, record_id)
+    if record is None:
+        index.update(remove=[doc_id])
+    else:
+        index.update(documents=[documents.document(kind, record)])
+
+
+def rebuild(progress=None):
+    """Index every published record into a new index and swap it in; returns the count."""
+    return backend().rebuild(documents.all_documents(), progress)
+
+
+def check():
+    """Differences between the database and the index: (missing, extra, stale) id lists."""
+    wanted = documents.published_keys()
+    try:
+        indexed = backend().stored_keys()
+    except IndexUnavailable:
+        indexed = {}
+    missing = sorted(set(wanted) - set(indexed))
+    extra = sorted(set(indexed) - set(wanted))
+    stale = sorted(key for key in set(wanted) & set(indexed) if wanted[key] != indexed[key])
+    return missing, extra, stale

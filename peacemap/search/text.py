@@ -1,0 +1,31 @@
+"""Text normalisation shared by indexing and querying (no Whoosh here)."""
+
+import re
+import unicodedata
+
+# Arabic: letters written several ways are one letter for search.
+_ARABIC = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ة": "ه",
+        "ى": "ي",
+        "ؤ": "و",
+        "ئ": "ي",
+        "ـ": None,  # tatweel
+    }
+)
+_SUFFIXES = ((re.compile(r"isation(s?)$"), r"ization\1"), (re.compile(r"eaux$"), "eau"))
+
+
+def normalise(word):
+    """Lower case, no accents or Arabic diacritics, one spelling per Arabic letter,
+    British -isation read as -ization, French -eaux plurals as -eau."""
+    word = word.casefold().translate(_ARABIC)
+    decomposed = unicodedata.normalize("NFKD", word)
+    word = "".join(c for c in decomposed if not unicodedata.combining(c))
+    for pattern, replacement in _SUFFIXES:
+        word = pattern.sub(replacement, word)
+    return word
