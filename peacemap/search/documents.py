@@ -1,5 +1,7 @@
 """What the search index knows of a record: only what its public page shows."""
 
+from functools import cache
+
 from babel import Locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -26,16 +28,18 @@ def doc_id(kind, record_id):
     return f"{kind}:{record_id}"
 
 
+@cache
 def _country_names(code):
     return [Locale.parse(lang).territories.get(code, code) for lang in LANGUAGES] + [code]
 
 
+@cache
 def _region_names(name, country):
     """A region's name and the spellings of the town it is named after (Tombouctou: تمبكتو)."""
     town = match(name, country)
-    names = [name]
+    names = (name,)
     if town is not None and gazetteer.fold(town.admin1 or "") == gazetteer.fold(name):
-        names += [town.name, *town.alternate_names]
+        names += (town.name, *town.alternate_names)
     return names
 
 
@@ -50,7 +54,7 @@ def place_words(locations, precision):
             words += [location.admin2 or ""]
         if precision in REGION_VISIBLE and location.admin1:
             regions.add(location.admin1)
-            words += _region_names(location.admin1, location.country)
+            words += list(_region_names(location.admin1, location.country))
     for country in countries:
         words += _country_names(country)
     return words, sorted(regions)
@@ -73,7 +77,7 @@ def organisation_document(org):
         "text": "\n".join(
             summary + _texts(org.description) + themes + places + _country_names(org.country)
         ),
-        "spell": "\n".join(names + summary + themes + places),
+        "spell": "\n".join(names + themes + places),
         "country": org.country,
         "region": ",".join(regions),
         "theme": ",".join(theme.slug for theme in org.themes),
@@ -101,7 +105,7 @@ def initiative_document(initiative):
         "kind": "initiative",
         "names": "\n".join(titles),
         "text": "\n".join(summary + _texts(initiative.description) + themes + places + orgs),
-        "spell": "\n".join(titles + summary + themes + places),
+        "spell": "\n".join(titles + themes + places),
         "country": ",".join(sorted({location.country for location in initiative.locations})),
         "region": ",".join(regions),
         "theme": ",".join(theme.slug for theme in initiative.themes),

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Arabic: letters written several ways are one letter for search.
 _ARABIC = str.maketrans(
@@ -20,6 +21,7 @@ _ARABIC = str.maketrans(
 _SUFFIXES = ((re.compile(r"isation(s?)$"), r"ization\1"), (re.compile(r"eaux$"), "eau"))
 
 
+@lru_cache(maxsize=200_000)
 def normalise(word):
     """Lower case, no accents or Arabic diacritics, one spelling per Arabic letter,
     British -isation read as -ization, French -eaux plurals as -eau."""

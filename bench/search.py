@@ -1,0 +1,213 @@
+"""Benchmark: search index build time, size and query latency at N organisations.
+
+`.venv/bin/python bench/search.py [N]` (default 100,000). Prints figures; asserts nothing.
+Synthetic organisations have French and English text with accents, Arabic names and real
+Malian places; they are written to a temporary SQLite database, then indexed with
+`service.rebuild()` (what `flask search rebuild` does) and queried through the service (page
+with facets, snippets and records loaded from the database) and through the bare backend.
+"""
+
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import insert, select  # noqa: E402
+
+from peacemap import create_app  # noqa: E402
+from peacemap.demo import loader  # noqa: E402
+from peacemap.extensions import db  # noqa: E402
+from peacemap.models import Organisation, Theme  # noqa: E402
+from peacemap.models.directory import organisation_locations, organisation_themes  # noqa: E402
+from peacemap.places import gazetteer  # noqa: E402
+from peacemap.search import service  # noqa: E402
+
+WORDS_FR = [
+    "paix",
+    "sécurité",
+    "médiation",
+    "dialogue",
+    "jeunes",
+    "femmes",
+    "conflits",
+    "fonciers",
+    "réconciliation",
+    "cohésion",
+    "sociale",
+    "prévention",
+    "gouvernance",
+    "communautés",
+    "armes",
+    "légères",
+    "éducation",
+    "droits",
+    "humains",
+    "justice",
+    "transitionnelle",
+    "développement",
+    "résilience",
+    "alerte",
+    "précoce",
+    "réseau",
+]
+WORDS_EN = [
+    "peace",
+    "security",
+    "mediation",
+    "dialogue",
+    "youth",
+    "women",
+    "land",
+    "conflicts",
+    "reconciliation",
+    "social",
+    "cohesion",
+    "prevention",
+    "governance",
+    "communities",
+    "small",
+    "arms",
+    "education",
+    "human",
+    "rights",
+    "justice",
+    "development",
+    "resilience",
+    "early",
+    "warning",
+    "network",
+    "organization",
+]
+ARABIC = ["جمعية السلام", "مؤسسة الأمن", "شبكة الحوار", "منظمة الشباب", "رابطة النساء"]
+QUERIES = [
+    "securite segou",
+    "paix",
+    "Tombouctou",
+    "تمبكتو",
+    "conflits fonciers",
+    "organisations",
+    "women mediation",
+    "الأمن",
+    "jeunes bamako",
+    "reseau alerte precoce",
+    "réconciliation gao",
+    "human rights",
+    "cohesion sociale mopti",
+    "xyzzy",
+    "dialogue",
+    "armes legeres",
+]
+
+
+def populate(size, seed=7):
+    """`size` organisations with texts, themes and Malian places, inserted in bulk."""
+    rng = random.Random(seed)
+    mali = [p for p in gazetteer.places().values() if p.country == "ML"]
+    loader.load(loader.read_data())
+    db.session.commit()
+    themes = list(db.session.scalars(select(Theme.id)))
+    from peacemap.places.service import location_for
+
+    locations = [location_for({"geonameid": p.geonameid}) for p in mali]
+    db.session.commit()
+    location_ids = [loc.id for loc in locations]
+    now = __import__("datetime").datetime.now(__import__("datetime").UTC)
+    start = db.session.scalar(select(Organisation.id).order_by(Organisation.id.desc())) + 1
+    batch = 5000
+    for first in range(0, size, batch):
+        rows, theme_rows, place_rows = [], [], []
+        for n in range(first, min(size, first + batch)):
+            oid = start + n
+            french = " ".join(rng.choices(WORDS_FR, k=25))
+            english = " ".join(rng.choices(WORDS_EN, k=25))
+            name = (
+                rng.choice(ARABIC)
+                if n % 10 == 0
+                else f"{rng.choice(['Association', 'Réseau', 'Groupe', 'Collectif'])} "
+                f"{rng.choice(WORDS_FR)} {rng.choice(WORDS_FR)} {n}"
+            )
+            rows.append(
+                {
+                    "id": oid,
+                    "slug": f"bench-{n}",
+                    "name": name,
+                    "acronym": f"B{n}",
+                    "alternate_names": [],
+                    "type": "community_based",
+                    "country": "ML",
+                    "summary": {"fr": french[:200], "en": english[:200]},
+                    "description": {"fr": french},
+                    "language": "fr",
+                    "verification_level": "none",
+                    "status": "published",
+                    "location_precision": rng.choice(["commune", "region", "country"]),
+                    "contacts_public": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            theme_rows += [{"organisation_id": oid, "theme_id": t} for t in rng.sample(themes, 2)]
+            place_rows.append({"organisation_id": oid, "location_id": rng.choice(location_ids)})
+        db.session.execute(insert(Organisation), rows)
+        db.session.execute(insert(organisation_themes), theme_rows)
+        db.session.execute(insert(organisation_locations), place_rows)
+        db.session.commit()
+
+
+def percentiles(samples):
+    samples = sorted(samples)
+    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+
+
+def main():
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["PEACEMAP_INSTANCE_PATH"] = tmp
+        app = create_app(
+            {"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite"}
+        )
+        with app.test_request_context("/fr/search"):
+            db.create_all()
+            started = time.perf_counter()
+            populate(size)
+            print(
+                f"{size:,} organisations written to SQLite in {time.perf_counter() - started:.1f} s"
+            )
+            started = time.perf_counter()
+            count = service.rebuild()
+            build = time.perf_counter() - started
+            folder = service.backend().live_dir()
+            megabytes = sum(f.stat().st_size for f in folder.iterdir()) / 1e6
+            print(
+                f"index build (flask search rebuild): {count:,} records in {build:.1f} s, "
+                f"{megabytes:.1f} MB"
+            )
+            index = service.backend()
+            for _ in range(2):  # warm up: open the searcher once, as a worker does
+                for query in QUERIES:
+                    service.search(query, {}, lang="fr")
+            through_service, bare = [], []
+            for _ in range(5):
+                for query in QUERIES:
+                    started = time.perf_counter()
+                    service.search(query, {}, lang="fr")
+                    through_service.append((time.perf_counter() - started) * 1000)
+                    started = time.perf_counter()
+                    searcher = index.searcher()
+                    searcher.search(index.parse(query), limit=20)
+                    bare.append((time.perf_counter() - started) * 1000)
+            for label, samples in (
+                ("service (page, facets, snippets, records)", through_service),
+                ("bare backend query (top 20)", bare),
+            ):
+                p50, p95 = percentiles(samples)
+                print(f"{label:45} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
