@@ -285,3 +285,12 @@ def test_whoosh_is_imported_only_in_the_search_package():
         and re.search(r"^\s*(import|from) whoosh", path.read_text(), re.MULTILINE)
     ]
     assert stray == []
+
+
+def test_snippets_start_and_end_on_whole_words():
+    text = "Un long texte " * 10 + "sur la sécurité à Ségou " + "et la suite du texte " * 20
+    pieces = service.snippet(text, {"securit"})
+    joined = "".join(piece for piece, _ in pieces)
+    assert joined.startswith("… ") and joined.endswith(" …")
+    assert joined[2:].split(" ")[0] in {"Un", "long", "texte"}
+    assert [piece for piece, matched in pieces if matched] == ["sécurité"]

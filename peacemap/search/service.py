@@ -112,7 +112,13 @@ def snippet(text, terms, width=220):
         if token.text in terms
     ]
     start = max(0, spans[0][0] - 60) if spans else 0
+    if start > 0:  # begin on a word, not in the middle of one
+        space = text.find(" ", start, spans[0][0])
+        start = space + 1 if space != -1 else start
     end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > (spans[-1][1] if spans else start) else end
     pieces, cursor = [], start
     for first, last in spans:
         if first < cursor or last > end:
