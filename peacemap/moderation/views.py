@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Conflict
 
@@ -283,6 +284,7 @@ def audit_log():
         select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()),
         page_number,
         50,
+        selectinload(AuditEvent.actor),
     )
     return render_template("moderation/audit.html", page=page)
 
