@@ -294,3 +294,23 @@ def test_snippets_start_and_end_on_whole_words():
     assert joined.startswith("… ") and joined.endswith(" …")
     assert joined[2:].split(" ")[0] in {"Un", "long", "texte"}
     assert [piece for piece, matched in pieces if matched] == ["sécurité"]
+
+
+def test_achievements_are_searchable(client, make_organisation, indexed):
+    from peacemap.models import Achievement
+
+    org = make_organisation(name="Coalition")
+    org.achievements.append(
+        Achievement(year=2000, scope="national", text={"fr": "Atelier à Tombouctou."})
+    )
+    indexed()
+    assert names(client.get("/en/search?q=atelier")) == ["Coalition"]
+
+
+@pytest.mark.parametrize("query", ["تمبكتو", "Timbuktu", "tombouctou"])
+def test_a_place_named_in_free_text_is_found_in_any_spelling(
+    client, make_organisation, indexed, query
+):
+    make_organisation(name="Coalition", summary={"fr": "Un atelier à Tombouctou en 2000."})
+    indexed()
+    assert names(client.get("/en/search", query_string={"q": query})) == ["Coalition"]

@@ -75,7 +75,12 @@ def organisation_document(org):
         "kind": "organisation",
         "names": "\n".join(names),
         "text": "\n".join(
-            summary + _texts(org.description) + themes + places + _country_names(org.country)
+            summary
+            + _texts(org.description)
+            + [text for item in org.achievements for text in _texts(item.text)]
+            + themes
+            + places
+            + _country_names(org.country)
         ),
         "spell": "\n".join(names + themes + places),
         "country": org.country,
@@ -121,7 +126,11 @@ def published(kind, ids=None):
     model = KINDS[kind]
     stmt = model.published()
     if kind == "organisation":
-        stmt = stmt.options(selectinload(model.themes), selectinload(model.locations))
+        stmt = stmt.options(
+            selectinload(model.themes),
+            selectinload(model.locations),
+            selectinload(model.achievements),
+        )
     else:
         stmt = stmt.options(
             selectinload(model.themes),

@@ -5,6 +5,7 @@ knows that Whoosh is behind them. When the index is missing, locked or damaged, 
 back to a plain database query and say so, and `flask search rebuild` heals the index.
 """
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from sqlalchemy import String, cast, or_
 
 from peacemap.extensions import db
 from peacemap.models import Initiative, Organisation
+from peacemap.places import gazetteer
+from peacemap.places.matching import match
 from peacemap.search import documents
 from peacemap.search.analysis import text_analyzer
 from peacemap.search.whoosh_index import IndexUnavailable, WhooshIndex
@@ -70,7 +73,8 @@ def search(text, filters, page=1, per_page=20, sort="relevance", lang="fr"):
     text = text[:MAX_QUERY]
     try:
         index = backend()
-        found, total, facets, query = index.search(text, filters, page, per_page, sort)
+        expanded = expand_places(text)
+        found, total, facets, query = index.search(expanded, filters, page, per_page, sort)
         terms = index.query_terms(query)
         suggestion = index.suggest(text) if text.strip() and total < 3 else None
     except IndexUnavailable as error:
@@ -83,6 +87,37 @@ def search(text, filters, page=1, per_page=20, sort="relevance", lang="fr"):
         if record is not None:  # unpublished since it was indexed: never shown
             hits.append(Hit(kind, record, snippet(_summary(record, lang), terms)))
     return Results(hits, total, page, per_page, facets, suggestion, truncated=truncated)
+
+
+# Proper names in Latin script (codes such as "TOM" and lower-case romanisations left out).
+LATIN_NAME = re.compile(r"^[A-ZÀ-Þ][a-zà-ɏ'-]{3,}( [A-ZÀ-Þ][a-zà-ɏ'-]+)*$")
+
+
+def expand_places(text, limit=20):
+    """Let a place name typed in one script or spelling find it written in another.
+
+    "تمبكتو" becomes "(تمبكتو OR Timbuktu OR Tombouctou ...)" using the gazetteer's names, so
+    free text that names the town in French or English is found too. Words inside quotes,
+    operators and short words are left alone.
+    """
+    if '"' in text:
+        return text
+    words = []
+    for word in text.split():
+        place = match(word) if len(word) >= 3 and word.upper() not in OPERATORS else None
+        if place is None:
+            words.append(word)
+            continue
+        names = {gazetteer.fold(word): word}
+        for name in (place.name, *place.alternate_names):
+            if LATIN_NAME.match(name) and gazetteer.fold(name) not in names and len(names) < limit:
+                names[gazetteer.fold(name)] = name
+        quoted = [f'"{name}"' if " " in name else name for name in names.values()]
+        words.append("(" + " OR ".join(quoted) + ")" if len(quoted) > 1 else word)
+    return " ".join(words)
+
+
+OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 
 
 def _load(found):
