@@ -16,7 +16,6 @@ class Defaults:
     SECRET_KEY = None
     SQLALCHEMY_DATABASE_URI = None  # filled in from the instance folder
     SQLALCHEMY_ENGINE_OPTIONS = {
-        "connect_args": {"timeout": 15},
         # Keep accents and Arabic readable in stored JSON, so LIKE filters can match them.
         "json_serializer": lambda value: json.dumps(value, ensure_ascii=False),
     }
@@ -63,6 +62,10 @@ def load(app, test_config=None):
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'peacemap.sqlite'}"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.setdefault("connect_args", {"timeout": 15})  # seconds to wait for a lock
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if app.config["ENVIRONMENT"] == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
     if not app.config["SECRET_KEY"]:

@@ -19,6 +19,7 @@ from peacemap.models import (
     Relationship,
     Theme,
 )
+from tests.postgres import PostgresServer  # noqa: E402
 
 REQUIRE_ALL = os.environ.get("PEACEMAP_REQUIRE_ALL") == "1"
 
@@ -34,19 +35,40 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the session (skipped, or failed in CI, when missing)."""
+    server = PostgresServer()
+    if not server.available:
+        pytest.skip("PostgreSQL is not installed: `apt-get install postgresql` to run these")
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def app(tmp_path, monkeypatch, request):
-    """An application on its own SQLite file, schema from the models.
+def search_backend():
+    """The search backend of the app fixture; test modules parametrize it."""
+    return "whoosh"
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch, request, search_backend):
+    """An application on its own SQLite file (or PostgreSQL database), schema from the models.
 
     `@pytest.mark.config(NAME=value)` on a test overrides settings.
     """
     monkeypatch.setenv("PEACEMAP_INSTANCE_PATH", str(tmp_path / "instance"))
     marker = request.node.get_closest_marker("config")
+    database = f"sqlite:///{tmp_path / 'test.sqlite'}"
+    if search_backend == "postgres":
+        database = request.getfixturevalue("postgres_server").create_database()
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret-key",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
+            "SQLALCHEMY_DATABASE_URI": database,
+            "SEARCH_BACKEND": search_backend,
             "WTF_CSRF_ENABLED": True,
             "RATELIMIT_ENABLED": False,
             **(marker.kwargs if marker else {}),

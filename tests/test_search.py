@@ -40,6 +40,13 @@ def names(response):
 
 
 TIMBUKTU, SEGOU = 2449067, 2451478
+WHOOSH_ONLY = pytest.mark.parametrize("search_backend", ["whoosh"])
+
+
+@pytest.fixture(params=["whoosh", "postgres"])
+def search_backend(request):
+    """Every search test runs against both backends, unless marked WHOOSH_ONLY."""
+    return request.param
 
 
 def test_accents_case_and_word_forms(client, make_organisation, places, indexed):
@@ -199,6 +206,7 @@ def test_check_reports_drift_and_rebuild_heals_it(runner, make_organisation, ind
     assert runner.invoke(args=["search", "check"]).exit_code == 0
 
 
+@WHOOSH_ONLY
 def test_searches_keep_working_during_a_rebuild(client, make_organisation, indexed):
     make_organisation(name="Baobab Peace")
     indexed()
@@ -220,6 +228,7 @@ def test_searches_keep_working_during_a_rebuild(client, make_organisation, index
 
 
 # Whoosh leaves a file handle open when it fails to read a damaged table of contents.
+@WHOOSH_ONLY
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_missing_or_damaged_index_degrades_to_the_database(client, app, make_organisation, indexed):
@@ -241,6 +250,7 @@ def test_missing_or_damaged_index_degrades_to_the_database(client, app, make_org
     assert soup(client.get("/en/search?q=peace")).select_one(".notice") is None
 
 
+@WHOOSH_ONLY
 def test_a_locked_index_never_loses_a_decision(
     client, make_user, make_organisation, indexed, monkeypatch, caplog
 ):

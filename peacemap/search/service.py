@@ -18,6 +18,7 @@ from peacemap.places import gazetteer
 from peacemap.places.matching import match
 from peacemap.search import documents
 from peacemap.search.analysis import text_analyzer
+from peacemap.search.postgres import PostgresIndex
 from peacemap.search.whoosh_index import IndexUnavailable, WhooshIndex
 
 MAX_QUERY = 300  # characters searched; longer queries are cut, and the page says so
@@ -59,10 +60,12 @@ class Results:
 
 
 def backend():
-    """The configured search index."""
+    """The configured search index: Whoosh files in instance/, or PostgreSQL tables."""
     name = current_app.config["SEARCH_BACKEND"]
+    if name == "postgres":
+        return PostgresIndex()
     if name != "whoosh":
-        raise RuntimeError(f"SEARCH_BACKEND={name!r} is not available yet; use 'whoosh'.")
+        raise RuntimeError(f"SEARCH_BACKEND must be 'whoosh' or 'postgres', not {name!r}.")
     return WhooshIndex(Path(current_app.instance_path) / "search")
 
 
@@ -75,7 +78,7 @@ def search(text, filters, page=1, per_page=20, sort="relevance", lang="fr"):
         index = backend()
         expanded = expand_places(text)
         found, total, facets, query = index.search(expanded, filters, page, per_page, sort)
-        terms = index.query_terms(query)
+        terms = {token.text for token in text_analyzer()(expanded)}
         suggestion = index.suggest(text) if text.strip() and total < 3 else None
     except IndexUnavailable as error:
         current_app.logger.warning("Search degraded to the database: %s", error)

@@ -172,10 +172,6 @@ class WhooshIndex:
             WhooshIndex._tables = {key: table}
         return table
 
-    def query_terms(self, query):
-        """The analysed words of a query, to highlight them in snippets."""
-        return {text for field, text in query.iter_all_terms() if field in ("names", "text")}
-
     def suggest(self, text):
         """A corrected query when some of its words are unknown to the index, else None."""
         searcher = self.searcher()
