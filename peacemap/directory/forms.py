@@ -1,5 +1,7 @@
 """Filter forms for the public lists (GET forms, so no CSRF token)."""
 
+from flask import abort, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -8,6 +10,18 @@ from wtforms.validators import Length, NumberRange, Optional, Regexp
 from peacemap.models import InitiativeStatus, OrganisationType
 
 MAX_PAGE = 10_000
+
+
+def validated_query(form_class):
+    """Bind a GET form to the query string; a refused value is a 400 naming the field."""
+    form = form_class(request.args)
+    if not form.validate():
+        field = next(field for field in form if field.errors)
+        abort(
+            400,
+            description=_("%(field)s: %(error)s", field=field.label.text, error=field.errors[0]),
+        )
+    return form
 
 
 class ListForm(Form):

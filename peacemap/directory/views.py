@@ -1,27 +1,19 @@
 """Public pages: home, organisation list and profiles, initiative list and pages."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from peacemap.directory import services
-from peacemap.directory.forms import InitiativeFilterForm, OrganisationFilterForm
+from peacemap.directory.forms import (
+    InitiativeFilterForm,
+    OrganisationFilterForm,
+    validated_query,
+)
 from peacemap.i18n import country_name, localized
 from peacemap.places.visibility import public_places
 
 bp = Blueprint("directory", __name__, url_prefix="/<lang_code>")
-
-
-def _validated(form_class):
-    """Bind a filter form to the query string; a refused value is a 400 naming the field."""
-    form = form_class(request.args)
-    if not form.validate():
-        field = next(field for field in form if field.errors)
-        abort(
-            400,
-            description=_("%(field)s: %(error)s", field=field.label.text, error=field.errors[0]),
-        )
-    return form
 
 
 def _theme_labels():
@@ -43,7 +35,7 @@ def home():
 @bp.get("/organisations")
 def organisations():
     """Browse and filter published organisations."""
-    form = _validated(OrganisationFilterForm)
+    form = validated_query(OrganisationFilterForm)
     filters = services.OrganisationFilters(
         **{
             name: (form[name].data or "").strip()
@@ -101,7 +93,7 @@ def organisation(slug):
 @bp.get("/initiatives")
 def initiatives():
     """Browse published initiatives."""
-    form = _validated(InitiativeFilterForm)
+    form = validated_query(InitiativeFilterForm)
     theme_labels = _theme_labels()
     form.country.choices = [SelectChoice("", _("All countries"))] + [
         SelectChoice(code, country_name(code)) for code in services.initiative_countries()

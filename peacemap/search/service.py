@@ -14,6 +14,7 @@ from sqlalchemy import String, cast, or_
 
 from peacemap.extensions import db
 from peacemap.models import Initiative, Organisation
+from peacemap.pagination import Page
 from peacemap.places import gazetteer
 from peacemap.places.matching import match
 from peacemap.search import documents
@@ -34,29 +35,17 @@ class Hit:
 
 
 @dataclass
-class Results:
-    """One page of search results with everything the page shows around them."""
+class Results(Page):
+    """One page of hits with everything the search page shows around them."""
 
-    hits: list
-    total: int
-    page: int
-    per_page: int
-    facets: dict
+    facets: dict = field(default_factory=dict)
     suggestion: str | None = None
     degraded: bool = False
     truncated: bool = False
 
     @property
-    def pages(self):
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self):
-        return self.page > 1
-
-    @property
-    def has_next(self):
-        return self.page < self.pages
+    def hits(self):
+        return self.items
 
 
 def backend():
@@ -193,7 +182,7 @@ def _database_search(text, filters, page, per_page, truncated):
         hits += [Hit(kind, record) for record in db.session.scalars(stmt.limit(500))]
     total = len(hits)
     shown = hits[(page - 1) * per_page : page * per_page]
-    return Results(shown, total, page, per_page, {}, degraded=True, truncated=truncated)
+    return Results(shown, total, page, per_page, degraded=True, truncated=truncated)
 
 
 # -- keeping the index in step -----------------------------------------------------------------

@@ -1,12 +1,13 @@
 """/search (page) and /api/v1/search (JSON): the same service behind both."""
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
+from peacemap.directory.forms import validated_query
 from peacemap.directory.services import all_themes
 from peacemap.i18n import country_name, current_language, localized
 from peacemap.models import OrganisationType
@@ -74,13 +75,7 @@ class SearchForm(Form):
 
 def _run():
     """Validate the query string and search; a refused parameter is a 400."""
-    form = SearchForm(request.args)
-    if not form.validate():
-        field = next(field for field in form if field.errors)
-        abort(
-            400,
-            description=_("%(field)s: %(error)s", field=field.label.text, error=field.errors[0]),
-        )
+    form = validated_query(SearchForm)
     results = service.search(
         form.q.data or "",
         form.filters(),
