@@ -10,6 +10,7 @@ from peacemap.config import RTL_LANGUAGES
 from peacemap.extensions import babel
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
+LANGUAGE_COOKIE = "lang"
 
 
 def select_locale():
@@ -88,9 +89,26 @@ def init_app(app):
 
     @app.get("/")
     def root():
-        """Send the visitor to the home page in the language the browser prefers."""
-        lang = request.accept_languages.best_match(app.config["LANGUAGES"])
+        """Send the visitor home in the language they last chose, else the browser's."""
+        languages = app.config["LANGUAGES"]
+        chosen = request.cookies.get(LANGUAGE_COOKIE)
+        lang = chosen if chosen in languages else request.accept_languages.best_match(languages)
         return redirect(url_for("directory.home", lang_code=lang or "fr"))
+
+    @app.after_request
+    def remember_language(response):
+        """Remember the language of the pages a visitor reads, for their next visit to /."""
+        lang = g.get("lang_code")
+        if lang in app.config["LANGUAGES"] and request.cookies.get(LANGUAGE_COOKIE) != lang:
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                lang,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
+                secure=app.config.get("SESSION_COOKIE_SECURE", False),
+            )
+        return response
 
     @app.context_processor
     def language_context():

@@ -76,7 +76,7 @@ def test_session_cookie_is_httponly_and_samesite(client, make_user):
     response = fill_and_post(
         client, "/en/login", {"email": user.email, "password": "correct horse battery"}
     )
-    cookie = response.headers["Set-Cookie"]
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 

@@ -111,3 +111,12 @@ def test_catalog_template_is_up_to_date(tmp_path):
     have = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog("fr") if m.id}
     assert "Previous" in wanted and "Hello %(name)s," in wanted  # macros and mail are read
     assert wanted - have == set(), "run `flask translate extract` and translate the new strings"
+
+
+def test_the_language_choice_is_remembered(client):
+    response = client.get("/ar/organisations")
+    assert "lang=ar" in response.headers["Set-Cookie"]
+    home = client.get("/", headers={"Accept-Language": "en"})
+    assert home.headers["Location"] == "/ar/"
+    client.get("/en/about")
+    assert client.get("/", headers={"Accept-Language": "fr"}).headers["Location"] == "/en/"
