@@ -95,6 +95,7 @@ def test_translations_are_complete_and_keep_placeholders(lang):
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         assert all(strings), f"{lang}: untranslated {ids[0]!r}"
+        assert "fuzzy" not in message.flags, f"{lang}: fuzzy {ids[0]!r}"
         expected = set(placeholder.findall(ids[-1]))
         for string in strings:
             assert set(placeholder.findall(string)) <= expected | set(
@@ -120,3 +121,41 @@ def test_the_language_choice_is_remembered(client):
     assert home.headers["Location"] == "/ar/"
     client.get("/en/about")
     assert client.get("/", headers={"Accept-Language": "fr"}).headers["Location"] == "/en/"
+
+
+def _template_text(source):
+    """Text a template shows outside Jinja expressions and tags (comments removed)."""
+    source = re.sub(r"\{#.*?#\}", "", source, flags=re.S)
+    return re.sub(r"\{\{.*?\}\}|\{%.*?%\}", " ", source, flags=re.S)
+
+
+def test_templates_have_no_text_outside_babel():
+    """Every word a person reads in a template goes through _() (brand name aside)."""
+    from bs4 import BeautifulSoup, Doctype
+
+    root = Path(__file__).resolve().parents[1] / "templates"
+    found = []
+    for path in sorted(root.rglob("*.html")):
+        page = BeautifulSoup(_template_text(path.read_text()), "html.parser")
+        for node in page.find_all(string=True):
+            text = node.strip()
+            if isinstance(node, Doctype) or node.parent.name in ("script", "style"):
+                continue
+            if text.startswith("<"):  # a tag whose name is itself an expression
+                continue
+            if re.search(r"[^\W\d_]", text):
+                found.append(f"{path.relative_to(root)}: {text[:40]!r}")
+        for element in page.find_all(True):
+            for attribute in ("title", "alt", "placeholder", "aria-label"):
+                if re.search(r"[^\W\d_]", element.get(attribute) or ""):
+                    found.append(f"{path.relative_to(root)}: {attribute}")
+    for path in sorted(root.rglob("*.txt")):
+        text = _template_text(path.read_text()).replace("PeaceMap", "")
+        if re.search(r"[^\W\d_]", text):
+            found.append(f"{path.relative_to(root)}: {text.strip()[:40]!r}")
+    assert found == []
+
+
+def test_the_template_check_would_see_raw_text():
+    page = _template_text('<p>{{ _("Translated") }} Forgotten words</p>')
+    assert "Forgotten words" in page and "Translated" not in page
