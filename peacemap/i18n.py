@@ -58,6 +58,11 @@ def direction_of(lang):
     return "rtl" if lang in RTL_LANGUAGES else "ltr"
 
 
+def language_name(code, lang=None):
+    """A language's name in the page's language ("French", "français", "الفرنسية")."""
+    return Locale.parse(lang or current_language()).languages.get(code, code)
+
+
 def country_name(code, lang=None):
     """The country's name in the page's language, from Babel's CLDR data."""
     if not code:
@@ -119,6 +124,7 @@ def init_app(app):
             "languages": LANGUAGE_NAMES,
             "localized": localized,
             "country_name": country_name,
+            "language_name": language_name,
             "url_in_language": url_in_language,
             "url_with": url_with,
             "direction_of": direction_of,

@@ -67,9 +67,11 @@ def test_content_falls_back_to_original_language_and_says_so(client, make_organi
     db.session.commit()
     page = soup(client.get("/en/organisations/fr-only"))
     lead = page.select_one(".lead")
-    assert lead.text == "Résumé en français" and lead["lang"] == "fr"
+    assert lead.contents[0].strip() == "Résumé en français" and lead["lang"] == "fr"
+    label = lead.select_one(".shown-in")
+    assert label.text == "(shown in French)" and label["lang"] == "en"
     assert page.select_one(".prose")["lang"] == "fr"
-    assert "shown in Français" in page.select_one(".note").text
+    assert "shown in French" in page.select_one(".note").text
 
 
 def test_theme_labels_are_localized(client, make_organisation, make_theme):
