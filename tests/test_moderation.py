@@ -513,3 +513,27 @@ def test_approving_a_new_initiative_links_its_organisations(client, login, make_
     assert page.select_one("#role-lead").find_next("ul").text.strip() == "WANEP"
     assert "Austrian" in page.select_one("#role-funder").find_next("ul").text
     assert "Gao" in page.select_one(".profile-facts").text
+
+
+def test_moderators_add_and_correct_translations(client, login, make_organisation):
+    make_organisation(slug="hsc", name="Human Security Collective", language="en",
+                      summary={"en": "A foundation in The Hague."})
+    db.session.commit()
+    login()
+    base = "/en/moderation/organisations/hsc"
+    page = soup(client.get(base))
+    arabic = page.select_one("#texts-summary_ar")
+    assert arabic["lang"] == "ar" and arabic["dir"] == "rtl"
+    response = fill_and_post(
+        client, base, {"texts-summary_ar": "مؤسسة في لاهاي.", "texts-summary_fr": ""},
+        selector=f"form[action='{base}/texts']",
+    )
+    assert response.status_code == 302
+    lead = soup(client.get("/ar/organisations/hsc")).select_one(".lead")
+    assert lead.text == "مؤسسة في لاهاي." and lead["lang"] == "ar" and not lead.select(".shown-in")
+    assert db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "organisation.translated")
+    )
+    too_long = fill_and_post(client, base, {"texts-summary_en": "x" * 601},
+                             selector=f"form[action='{base}/texts']")
+    assert too_long.status_code == 400

@@ -109,3 +109,32 @@ def approve_form_classes():
         note = TextAreaField(_l("Note (optional)"), validators=[Optional(), NOTE_LENGTH])
 
     return ApproveOrganisationForm, ApproveInitiativeForm
+
+
+TEXT_LIMITS = {"title": 300, "summary": 600, "description": 10000}
+
+
+def translations_form(fields, languages, formdata=None, record=None):
+    """A form with one text area per text field and language, filled from the record."""
+
+    class TranslationsForm(FlaskForm):
+        pass
+
+    for name in fields:
+        for lang in languages:
+            setattr(
+                TranslationsForm,
+                f"{name}_{lang}",
+                TextAreaField(
+                    f"{name} ({lang})",
+                    validators=[Optional(), Length(max=TEXT_LIMITS[name])],
+                    render_kw={"lang": lang, "dir": "rtl" if lang == "ar" else "ltr"},
+                ),
+            )
+    form = TranslationsForm(formdata=formdata, prefix="texts")
+    if formdata is None and record is not None:
+        for name in fields:
+            for lang in languages:
+                form[f"{name}_{lang}"].data = (getattr(record, name) or {}).get(lang, "")
+    form.text_fields = [(name, [form[f"{name}_{lang}"] for lang in languages]) for name in fields]
+    return form

@@ -221,6 +221,31 @@ def rollback(record, revision, moderator):
     return new
 
 
+def set_texts(record, texts, moderator):
+    """Replace a record's texts language by language (moderators' translations).
+
+    `texts` is {field: {lang: text}}; an empty text removes that language.
+    """
+    before = audit.snapshot(record)
+    for name, by_language in texts.items():
+        current = dict(getattr(record, name) or {})
+        for lang, value in by_language.items():
+            if value and value.strip():
+                current[lang] = value.strip()
+            else:
+                current.pop(lang, None)
+        setattr(record, name, current)
+    revision = audit.add_revision(record, moderator)
+    audit.record(
+        moderator,
+        f"{type(record).__name__.lower()}.translated",
+        record,
+        before=before,
+        after=revision.snapshot,
+    )
+    _reindex(record)
+
+
 def current_payload(record):
     """The record as a payload, to diff a proposal against."""
     if isinstance(record, Organisation):

@@ -34,7 +34,7 @@ from peacemap.moderation import forms
 from peacemap.moderation import services as moderation
 from peacemap.moderation.duplicates import likely_duplicates
 from peacemap.pagination import paginate
-from peacemap.records import INITIATIVE_FIELDS, ORGANISATION_FIELDS, diff
+from peacemap.records import INITIATIVE_FIELDS, ORGANISATION_FIELDS, TEXT_FIELDS, diff
 from peacemap.submissions.views import network_options, organisation_options, theme_options
 
 bp = Blueprint("moderation", __name__, url_prefix="/<lang_code>/moderation")
@@ -317,6 +317,7 @@ def record(kind, slug):
         "moderation/record.html",
         kind=kind,
         record=obj,
+        texts_form=_texts_form(kind, obj),
         revisions=audit.revisions(obj),
         verify_form=forms.VerifyForm(
             prefix="verify", level=str(getattr(obj, "verification_level", "none"))
@@ -324,6 +325,34 @@ def record(kind, slug):
         publication_form=forms.PublicationForm(prefix="publication"),
         rollback_form=forms.ConfirmForm(prefix="rollback"),
     )
+
+
+def _texts_form(kind, record, formdata=None):
+    fields = ("summary", "description") if kind == "organisations" else TEXT_FIELDS
+    return forms.translations_form(
+        fields, current_app.config["LANGUAGES"], formdata=formdata, record=record
+    )
+
+
+@bp.post("/<any(organisations, initiatives):kind>/<slug>/texts")
+@moderator_required
+def texts(kind, slug):
+    """Add, review or correct a record's texts in every language."""
+    obj = _record_or_404(kind, slug)
+    form = _texts_form(kind, obj, formdata=request.form)
+    if not form.validate_on_submit():
+        abort(400)
+    moderation.set_texts(
+        obj,
+        {
+            name: {field.render_kw["lang"]: field.data for field in fields}
+            for name, fields in form.text_fields
+        },
+        current_user,
+    )
+    db.session.commit()
+    flash(_("Texts saved."))
+    return redirect(url_for(".record", kind=kind, slug=slug))
 
 
 @bp.post("/organisations/<slug>/verify")
