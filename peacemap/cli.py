@@ -140,6 +140,16 @@ def extract(output="translations/messages.pot"):
 def translate_extract():
     """Collect the interface strings into translations/messages.pot and update each language."""
     extract()
+    _update()
+
+
+@translate_cli.command("update")
+def translate_update():
+    """Bring every language's catalogue in line with translations/messages.pot."""
+    _update()
+
+
+def _update():
     for lang in LANGUAGES:
         if not (ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po").exists():
             _pybabel("init", "-i", "translations/messages.pot", "-d", "translations", "-l", lang)

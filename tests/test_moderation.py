@@ -516,8 +516,12 @@ def test_approving_a_new_initiative_links_its_organisations(client, login, make_
 
 
 def test_moderators_add_and_correct_translations(client, login, make_organisation):
-    make_organisation(slug="hsc", name="Human Security Collective", language="en",
-                      summary={"en": "A foundation in The Hague."})
+    make_organisation(
+        slug="hsc",
+        name="Human Security Collective",
+        language="en",
+        summary={"en": "A foundation in The Hague."},
+    )
     db.session.commit()
     login()
     base = "/en/moderation/organisations/hsc"
@@ -525,7 +529,9 @@ def test_moderators_add_and_correct_translations(client, login, make_organisatio
     arabic = page.select_one("#texts-summary_ar")
     assert arabic["lang"] == "ar" and arabic["dir"] == "rtl"
     response = fill_and_post(
-        client, base, {"texts-summary_ar": "مؤسسة في لاهاي.", "texts-summary_fr": ""},
+        client,
+        base,
+        {"texts-summary_ar": "مؤسسة في لاهاي.", "texts-summary_fr": ""},
         selector=f"form[action='{base}/texts']",
     )
     assert response.status_code == 302
@@ -534,6 +540,7 @@ def test_moderators_add_and_correct_translations(client, login, make_organisatio
     assert db.session.scalar(
         select(AuditEvent).where(AuditEvent.action == "organisation.translated")
     )
-    too_long = fill_and_post(client, base, {"texts-summary_en": "x" * 601},
-                             selector=f"form[action='{base}/texts']")
+    too_long = fill_and_post(
+        client, base, {"texts-summary_en": "x" * 601}, selector=f"form[action='{base}/texts']"
+    )
     assert too_long.status_code == 400

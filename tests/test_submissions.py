@@ -322,3 +322,30 @@ def test_naughty_strings_are_stored_as_typed_and_shown_escaped(client, make_user
         review = client.get(f"/en/moderation/{submission.id}").get_data(as_text=True)
         assert "<script>alert" not in review and "<img src=x" not in review
     assert "<script>alert" not in queue
+
+
+def test_submitters_can_write_in_two_languages(client, make_user, login):
+    response = submit_org(
+        client,
+        other_language="ar",
+        other_summary="جمعية نسائية للوساطة في النزاعات على الأراضي في سيغو.",
+    )
+    assert response.status_code == 200, soup(response).select(".error")
+    submission = db.session.scalar(select(Submission))
+    assert set(submission.payload["summary"]) == {"fr", "ar"}
+    same = submit_org(client, other_language="fr", other_summary="Même langue.")
+    assert same.status_code == 400 and soup(same).select_one("#other_language-error")
+    missing = submit_org(client, other_language="en", other_summary="")
+    assert missing.status_code == 400
+    assert "deuxième langue" in soup(missing).select_one("#other_language-error").text
+    login()
+    fill_and_post(
+        client,
+        f"/en/moderation/{submission.id}",
+        {},
+        selector=f"form[action='/en/moderation/{submission.id}/approve']",
+    )
+    lead = soup(client.get("/ar/organisations/afps")).select_one(".lead")
+    assert lead["lang"] == "ar" and "سيغو" in lead.text
+    french = soup(client.get("/fr/organisations/afps")).select_one(".lead")
+    assert french["lang"] == "fr"

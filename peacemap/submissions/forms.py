@@ -91,6 +91,47 @@ class SubmitterFields(FlaskForm):
     form_token = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
 
 
+class OtherLanguageFields:
+    """The same texts in a second language (optional): submitters can write in several."""
+
+    other_language = SelectField(
+        _l("Second language (optional)"),
+        choices=[SelectChoice("", _l("None")), *language_choices()],
+        default="",
+    )
+    other_summary = TextAreaField(
+        _l("Summary in the second language"), validators=[Optional(), Length(max=600)]
+    )
+    other_description = TextAreaField(
+        _l("Description in the second language"), validators=[Optional(), Length(max=10000)]
+    )
+
+    def validate_other_language(self, field):
+        if field.data and field.data == self.language.data:
+            raise ValidationError(_l("Choose a language other than the first one."))
+        if field.data and not (self.other_summary.data or "").strip():
+            # Checked here: an empty summary field stops its own validators (Optional).
+            raise ValidationError(_l("Write the summary in the second language too."))
+
+    def _texts(self, name):
+        """{language: text} of a text field, with its second-language version if any."""
+        texts = {self.language.data: (self[name].data or "").strip()}
+        other = f"other_{name}"
+        if self.other_language.data and other in self:
+            texts[self.other_language.data] = (self[other].data or "").strip()
+        return texts
+
+    def _fill_other(self, payload, lang):
+        """Put the first text in another language into the second-language fields."""
+        others = [code for code in (payload.get("summary") or {}) if code != lang]
+        if others:
+            code = others[0]
+            self.other_language.data = code
+            for name in ("title", "summary", "description"):
+                if f"other_{name}" in self:
+                    self[f"other_{name}"].data = (payload.get(name) or {}).get(code, "")
+
+
 class PlacesMixin:
     """Places typed one per line, matched to the gazetteer on the server."""
 
@@ -116,7 +157,7 @@ class PlacesMixin:
         self.matched_places = found
 
 
-class OrganisationFields(PlacesMixin, FlaskForm):
+class OrganisationFields(OtherLanguageFields, PlacesMixin, FlaskForm):
     """What describes an organisation: used by the public and by moderators."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(min=2, max=300)])
@@ -194,8 +235,8 @@ class OrganisationFields(PlacesMixin, FlaskForm):
             "country": self.country.data,
             "founded_year": self.founded_year.data,
             "language": lang,
-            "summary": {lang: self.summary.data.strip()},
-            "description": {lang: (self.description.data or "").strip()},
+            "summary": self._texts("summary"),
+            "description": self._texts("description"),
             "themes": sorted(self.themes.data or []),
             "member_of": sorted(self.networks.data or []),
             "places": getattr(self, "matched_places", []),
@@ -228,6 +269,7 @@ class OrganisationFields(PlacesMixin, FlaskForm):
         self.phone.data = payload.get("phone")
         self.contacts_public.data = payload.get("contacts_public")
         self.identifiers.data = "\n".join(payload.get("identifiers") or [])
+        self._fill_other(payload, lang)
 
 
 class OrganisationSubmissionForm(OrganisationFields, SubmitterFields):
@@ -242,10 +284,13 @@ class OrganisationSubmissionForm(OrganisationFields, SubmitterFields):
     )
 
 
-class InitiativeFields(PlacesMixin, FlaskForm):
+class InitiativeFields(OtherLanguageFields, PlacesMixin, FlaskForm):
     """What describes an initiative."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=300)])
+    other_title = StringField(
+        _l("Title in the second language"), validators=[Optional(), Length(max=300)]
+    )
     language = SelectField(_l("Language of the texts below"), choices=language_choices())
     summary = TextAreaField(
         _l("Summary (one or two sentences)"), validators=[DataRequired(), Length(min=10, max=600)]
@@ -283,9 +328,9 @@ class InitiativeFields(PlacesMixin, FlaskForm):
     def payload(self):
         lang = self.language.data
         return {
-            "title": {lang: self.title.data.strip()},
-            "summary": {lang: self.summary.data.strip()},
-            "description": {lang: (self.description.data or "").strip()},
+            "title": self._texts("title"),
+            "summary": self._texts("summary"),
+            "description": self._texts("description"),
             "language": lang,
             "start_date": self.start_date.data.isoformat() if self.start_date.data else None,
             "end_date": self.end_date.data.isoformat() if self.end_date.data else None,
@@ -316,6 +361,7 @@ class InitiativeFields(PlacesMixin, FlaskForm):
             self[name].data = [
                 item["slug"] for item in payload.get("organisations") or [] if item["role"] == role
             ]
+        self._fill_other(payload, lang)
 
 
 def _date(value):

@@ -19,7 +19,7 @@ def test_submit_track_approve_publish(browser, live_server, page):
     page.get_by_label("Type", exact=True).select_option("community_based")
     page.get_by_label("Country", exact=True).select_option("ML")
     page.get_by_label("Language of the texts below").select_option("fr")
-    page.get_by_label(re.compile("^Summary")).fill(
+    page.get_by_label(re.compile("^Summary \\(one")).fill(
         "Des femmes qui facilitent le dialogue entre communautés à Tombouctou."
     )
     # Type-ahead from the offline gazetteer (JavaScript is on here).
