@@ -63,6 +63,13 @@ def language_name(code, lang=None):
     return Locale.parse(lang or current_language()).languages.get(code, code)
 
 
+def region_name(name, lang=None):
+    """A region's name in the page's language (Tombouctou, Timbuktu, تمبكتو)."""
+    from peacemap.places.gazetteer import region_name as translate
+
+    return translate(name, lang or current_language()) if name else ""
+
+
 def country_name(code, lang=None):
     """The country's name in the page's language, from Babel's CLDR data."""
     if not code:
@@ -125,6 +132,7 @@ def init_app(app):
             "localized": localized,
             "country_name": country_name,
             "language_name": language_name,
+            "region_name": region_name,
             "url_in_language": url_in_language,
             "url_with": url_with,
             "direction_of": direction_of,

@@ -161,3 +161,16 @@ def test_templates_have_no_text_outside_babel():
 def test_the_template_check_would_see_raw_text():
     page = _template_text('<p>{{ _("Translated") }} Forgotten words</p>')
     assert "Forgotten words" in page and "Translated" not in page
+
+
+def test_region_names_follow_the_page_language(client, make_organisation, make_location):
+    place = make_location(name="Niafunké", admin1="Tombouctou", country="ML")
+    make_organisation(slug="north", locations=[place], location_precision="region")
+    db.session.commit()
+    facts = {
+        lang: soup(client.get(f"/{lang}/organisations/north")).select_one(".profile-facts").text
+        for lang in ("fr", "en", "ar")
+    }
+    assert "Tombouctou" in facts["fr"] and "Timbuktu" in facts["en"] and "تمبكتو" in facts["ar"]
+    options = soup(client.get("/ar/organisations")).select("select[name=region] option")
+    assert {o["value"]: o.text for o in options}["Tombouctou"] == "تمبكتو (1)"

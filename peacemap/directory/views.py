@@ -10,7 +10,7 @@ from peacemap.directory.forms import (
     OrganisationFilterForm,
     validated_query,
 )
-from peacemap.i18n import country_name, localized
+from peacemap.i18n import country_name, localized, region_name
 from peacemap.places.visibility import public_places
 
 bp = Blueprint("directory", __name__, url_prefix="/<lang_code>")
@@ -47,7 +47,7 @@ def organisations():
     form.country.choices = _choices(
         _("All countries"), facets["country"], filters.country, country_name
     )
-    form.region.choices = _choices(_("All regions"), facets["region"], filters.region, str)
+    form.region.choices = _choices(_("All regions"), facets["region"], filters.region, region_name)
     theme_labels = _theme_labels()
     form.theme.choices = _choices(
         _("All themes"), facets["theme"], filters.theme, lambda slug: theme_labels.get(slug, slug)

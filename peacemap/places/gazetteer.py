@@ -25,6 +25,27 @@ MALI_ADMIN1 = {
 }
 
 
+# Mali's regions in the interface languages other than their official French names.
+REGION_NAMES = {
+    "Bamako": {"ar": "باماكو"},
+    "Kayes": {"ar": "كاي"},
+    "Koulikoro": {"ar": "كوليكورو"},
+    "Sikasso": {"ar": "سيكاسو"},
+    "Ségou": {"ar": "سيغو"},
+    "Mopti": {"ar": "موبتي"},
+    "Tombouctou": {"en": "Timbuktu", "ar": "تمبكتو"},
+    "Gao": {"ar": "غاو"},
+    "Kidal": {"ar": "كيدال"},
+    "Taoudénit": {"ar": "تاوديني"},
+    "Ménaka": {"ar": "ميناكا"},
+}
+
+
+def region_name(name, lang):
+    """A region's name in `lang` where we know it, else its official name."""
+    return REGION_NAMES.get(name, {}).get(lang, name)
+
+
 def fold(text):
     """Lower-case, accents removed, punctuation as spaces: for matching names."""
     decomposed = unicodedata.normalize("NFKD", text)

@@ -9,7 +9,7 @@ from wtforms.validators import Length, NumberRange, Optional, Regexp
 
 from peacemap.directory.forms import validated_query
 from peacemap.directory.services import all_themes
-from peacemap.i18n import country_name, current_language, localized
+from peacemap.i18n import country_name, current_language, localized, region_name
 from peacemap.models import OrganisationType
 from peacemap.search import service
 
@@ -92,7 +92,7 @@ def _options(form, results):
     themes = {theme.slug: localized(theme.labels).text for theme in all_themes()}
     labels = {
         "country": country_name,
-        "region": str,
+        "region": region_name,
         "theme": lambda slug: themes.get(slug, slug),
     }
     for name, label_of in labels.items():
