@@ -1,0 +1,112 @@
+"""Pieces shared by the submission forms: multiple checkboxes, line lists, country and
+language choices, a second language, places matched on the gazetteer."""
+
+import re
+
+from babel import Locale
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, SelectMultipleField, TextAreaField, widgets
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, ValidationError
+
+from peacemap.i18n import LANGUAGE_NAMES, current_language
+from peacemap.places import matching
+
+MAX_PLACES = 50
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes (usable without JavaScript)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def lines(text, limit, max_length):
+    """Non-empty lines of a text area, stripped; raises when there are too many or too long."""
+    values = [line.strip() for line in re.split(r"[\n;]", text or "") if line.strip()]
+    if len(values) > limit:
+        raise ValidationError(_l("Enter at most %(num)s lines.", num=limit))
+    if any(len(value) > max_length for value in values):
+        raise ValidationError(_l("Each line can have at most %(num)s characters.", num=max_length))
+    return values
+
+
+def country_choices():
+    """Every country with its name in the page's language, sorted by that name."""
+    territories = Locale.parse(current_language()).territories
+    codes = [code for code in territories if len(code) == 2 and code.isalpha() and code != "ZZ"]
+    return [
+        SelectChoice(code, territories[code])
+        for code in sorted(codes, key=lambda code: territories[code].casefold())
+    ]
+
+
+def language_choices():
+    return [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+
+
+class OtherLanguageFields:
+    """The same texts in a second language (optional): submitters can write in several."""
+
+    other_language = SelectField(
+        _l("Second language (optional)"),
+        choices=[SelectChoice("", _l("None")), *language_choices()],
+        default="",
+    )
+    other_summary = TextAreaField(
+        _l("Summary in the second language"), validators=[Optional(), Length(max=600)]
+    )
+    other_description = TextAreaField(
+        _l("Description in the second language"), validators=[Optional(), Length(max=10000)]
+    )
+
+    def validate_other_language(self, field):
+        if field.data and field.data == self.language.data:
+            raise ValidationError(_l("Choose a language other than the first one."))
+        if field.data and not (self.other_summary.data or "").strip():
+            # Checked here: an empty summary field stops its own validators (Optional).
+            raise ValidationError(_l("Write the summary in the second language too."))
+
+    def _texts(self, name):
+        """{language: text} of a text field, with its second-language version if any."""
+        texts = {self.language.data: (self[name].data or "").strip()}
+        other = f"other_{name}"
+        if self.other_language.data and other in self:
+            texts[self.other_language.data] = (self[other].data or "").strip()
+        return texts
+
+    def _fill_other(self, payload, lang):
+        """Put the first text in another language into the second-language fields."""
+        others = [code for code in (payload.get("summary") or {}) if code != lang]
+        if others:
+            code = others[0]
+            self.other_language.data = code
+            for name in ("title", "summary", "description"):
+                if f"other_{name}" in self:
+                    self[f"other_{name}"].data = (payload.get(name) or {}).get(code, "")
+
+
+class PlacesMixin:
+    """Places typed one per line, matched to the gazetteer on the server."""
+
+    def validate_places(self, field):
+        country = self.country.data if hasattr(self, "country") else None
+        names = lines(field.data, MAX_PLACES, 200)
+        found, missing = [], []
+        for name in names:
+            place = matching.match(re.sub(r"\s*\(.*\)\s*$", "", name), country)
+            if place is None:
+                missing.append(name)
+            elif place.geonameid not in {spec["geonameid"] for spec in found}:
+                found.append(
+                    {"geonameid": place.geonameid, "name": place.name, "country": place.country}
+                )
+        if missing:
+            raise ValidationError(
+                _l(
+                    "We could not find: %(names)s. Check the spelling or give a nearby town.",
+                    names=", ".join(missing),
+                )
+            )
+        self.matched_places = found
