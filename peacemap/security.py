@@ -1,4 +1,9 @@
-"""HTTP security headers sent with every response."""
+"""HTTP security headers sent with every response, and input no one could mean to send."""
+
+from flask import abort, request
+from flask_babel import gettext as _
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -15,7 +20,20 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app):
-    """Attach the headers; the CSP forbids inline scripts and styles outright."""
+    """Refuse NUL characters in input; attach the headers (the CSP forbids inline code)."""
+
+    @app.before_request
+    def refuse_nul_characters():
+        # No person types U+0000, and PostgreSQL cannot store or even compare it.
+        if "\x00" in request.path:
+            abort(404)  # no page has such an address
+        values = [*request.args.values(), *request.args.keys()]
+        if request.method == "POST" and request.mimetype in FORM_TYPES:
+            values += [*request.form.values(), *request.form.keys()]
+        if any("\x00" in value for value in values):
+            abort(
+                400, description=_("The request contained a NUL character, which is not allowed.")
+            )
 
     @app.after_request
     def add_security_headers(response):

@@ -48,8 +48,11 @@ def postgres_server():
 
 @pytest.fixture
 def search_backend():
-    """The search backend of the app fixture; test modules parametrize it."""
-    return "whoosh"
+    """The search backend of the app fixture; test modules parametrize it.
+
+    PEACEMAP_TEST_BACKEND=postgres runs every test on PostgreSQL (data and search).
+    """
+    return os.environ.get("PEACEMAP_TEST_BACKEND", "whoosh")
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Hostile and odd query strings give a normal page or a 400, never a 500."""
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -121,3 +122,16 @@ def test_naughty_content_is_shown_escaped(client, make_organisation):
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     listing = client.get("/en/organisations").get_data(as_text=True)
     assert "<img src=x" not in listing
+
+
+def test_nul_characters_are_refused_everywhere(client):
+    assert client.get("/en/organisations?q=a%00b").status_code == 400
+    assert client.get("/en/search?q=%00").status_code == 400
+    assert client.get("/en/organisations/x%00y").status_code == 404
+    page = client.get("/en/submit/organisation")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(True))
+    response = client.post(
+        "/en/submit/organisation", data={"csrf_token": token.group(1), "name": "A\x00B"}
+    )
+    assert response.status_code == 400
+    assert "NUL character" in response.get_data(as_text=True)
