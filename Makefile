@@ -5,7 +5,7 @@ PORT    ?= 5000
 BIN     := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test lint format install translations db bench clean
+.PHONY: run test test-postgres lint format install translations db bench clean
 
 install: $(VENV)/.installed
 
@@ -38,6 +38,10 @@ format: install
 test: install translations
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The same suite with PostgreSQL holding the data and the search index (needs Debian's postgresql).
+test-postgres: install translations
+	PEACEMAP_TEST_BACKEND=postgres $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install translations
 	$(BIN)/python bench/profile_page.py

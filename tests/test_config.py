@@ -48,6 +48,7 @@ def test_configuration_order(instance, monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/peacemap.sqlite")
 
 
+@pytest.mark.parametrize("search_backend", ["whoosh"])  # the SQLite set-up, whatever the run
 def test_sqlite_uses_wal_busy_timeout_and_foreign_keys(app):
     with db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
