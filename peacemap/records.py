@@ -106,12 +106,14 @@ def _themes(slugs):
     return list(db.session.scalars(select(Theme).where(Theme.slug.in_(slugs))))
 
 
-def _texts(current, proposed, replace):
-    """Per-language texts: replaced whole (rollback) or merged language by language."""
+def merge_texts(current, proposed, replace=False):
+    """Per-language texts: replaced whole (rollback) or merged language by language, where
+    an empty text removes that language."""
     if replace:
         return dict(proposed or {})
     merged = dict(current or {})
     for lang, text in (proposed or {}).items():
+        text = (text or "").strip()
         if text:
             merged[lang] = text
         else:
@@ -123,15 +125,23 @@ def apply_organisation(org, payload, replace_texts=False):
     """Write a payload onto an organisation (new or existing); flushes nothing itself."""
     from peacemap.models import Identifier
 
-    for field in ("name", "acronym", "alternate_names", "type", "country", "founded_year"):
-        setattr(org, field, payload.get(field))
-    for field in ("website", "email", "phone", "location_precision"):
+    for field in (
+        "name",
+        "acronym",
+        "type",
+        "country",
+        "founded_year",
+        "website",
+        "email",
+        "phone",
+        "location_precision",
+    ):
         setattr(org, field, payload.get(field))
     org.alternate_names = list(payload.get("alternate_names") or [])
     org.contacts_public = bool(payload.get("contacts_public"))
     org.language = payload.get("language") or org.language or "fr"
     for field in ("summary", "description"):
-        setattr(org, field, _texts(getattr(org, field), payload.get(field), replace_texts))
+        setattr(org, field, merge_texts(getattr(org, field), payload.get(field), replace_texts))
     org.themes = _themes(payload.get("themes"))
     cache = {}
     org.locations = [location_for(spec, cache) for spec in payload.get("places") or []]
@@ -168,7 +178,9 @@ def apply_initiative(initiative, payload, replace_texts=False):
     """Write a payload onto an initiative (new or existing)."""
     for field in TEXT_FIELDS:
         setattr(
-            initiative, field, _texts(getattr(initiative, field), payload.get(field), replace_texts)
+            initiative,
+            field,
+            merge_texts(getattr(initiative, field), payload.get(field), replace_texts),
         )
     initiative.language = payload.get("language") or initiative.language or "fr"
     initiative.start_date = _date(payload.get("start_date"))

@@ -16,6 +16,7 @@ from peacemap.records import (
     apply_initiative,
     apply_organisation,
     initiative_payload,
+    merge_texts,
     new_initiative,
     new_organisation,
     organisation_payload,
@@ -57,6 +58,21 @@ def _decide(submission, state, moderator, note):
 def _reindex(record):
     """Bring the search index in step with the record once the transaction commits."""
     after_commit(search.reindex, type(record).__name__.lower(), record.id)
+
+
+def _changed(record, moderator, action, before, submission=None, note=None):
+    """A record was changed: keep a revision, audit it with before and after, reindex it."""
+    revision = audit.add_revision(record, moderator, submission)
+    audit.record(
+        moderator,
+        f"{type(record).__name__.lower()}.{action}",
+        record,
+        before=before,
+        after=revision.snapshot,
+        note=note,
+    )
+    _reindex(record)
+    return revision
 
 
 def target_of(submission):
@@ -103,15 +119,7 @@ def approve(submission, moderator, payload=None, note=None):
         apply = apply_initiative if isinstance(record, Initiative) else apply_organisation
         apply(record, submission.payload)
         action = "updated"
-    revision = audit.add_revision(record, moderator, submission)
-    audit.record(
-        moderator,
-        f"{type(record).__name__.lower()}.{action}",
-        record,
-        before=before,
-        after=revision.snapshot,
-    )
-    _reindex(record)
+    _changed(record, moderator, action, before, submission)
     return record
 
 
@@ -208,17 +216,9 @@ def rollback(record, revision, moderator):
     else:
         apply_initiative(record, snapshot, replace_texts=True)
         record.publication = snapshot.get("publication", record.publication)
-    new = audit.add_revision(record, moderator)
-    audit.record(
-        moderator,
-        f"{type(record).__name__.lower()}.rollback",
-        record,
-        before=before,
-        after=new.snapshot,
-        note=f"restored revision {revision.number}",
+    return _changed(
+        record, moderator, "rollback", before, note=f"restored revision {revision.number}"
     )
-    _reindex(record)
-    return new
 
 
 def set_texts(record, texts, moderator):
@@ -228,22 +228,8 @@ def set_texts(record, texts, moderator):
     """
     before = audit.snapshot(record)
     for name, by_language in texts.items():
-        current = dict(getattr(record, name) or {})
-        for lang, value in by_language.items():
-            if value and value.strip():
-                current[lang] = value.strip()
-            else:
-                current.pop(lang, None)
-        setattr(record, name, current)
-    revision = audit.add_revision(record, moderator)
-    audit.record(
-        moderator,
-        f"{type(record).__name__.lower()}.translated",
-        record,
-        before=before,
-        after=revision.snapshot,
-    )
-    _reindex(record)
+        setattr(record, name, merge_texts(getattr(record, name), by_language))
+    _changed(record, moderator, "translated", before)
 
 
 def current_payload(record):
