@@ -22,7 +22,7 @@ def create_app(test_config=None):
     config.load(app, test_config)
 
     from peacemap import effects, errors, i18n, security, templating
-    from peacemap.extensions import csrf, db, limiter, login_manager, migrate
+    from peacemap.extensions import compress, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     effects.init_app(app)  # registered after the database: its teardown runs first
@@ -34,19 +34,24 @@ def create_app(test_config=None):
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    compress.init_app(app)
+    security.buffer_static_files(app)  # registered after Compress, so it runs before it
 
     from peacemap import models  # noqa: F401  (registers the tables)
     from peacemap.accounts import services as _accounts  # noqa: F401  (user loader)
     from peacemap.accounts.views import bp as accounts_bp
     from peacemap.api.views import bp as api_bp
     from peacemap.directory.views import bp as directory_bp
+    from peacemap.map.views import api as map_api_bp
+    from peacemap.map.views import bp as map_bp
+    from peacemap.map.views import vendor as vendor_bp
     from peacemap.moderation.views import bp as moderation_bp
     from peacemap.search.views import api as search_api_bp
     from peacemap.search.views import bp as search_bp
     from peacemap.submissions.views import bp as submissions_bp
 
-    blueprints = (directory_bp, submissions_bp, accounts_bp, moderation_bp, search_bp)
-    for blueprint in (*blueprints, api_bp, search_api_bp):
+    blueprints = (directory_bp, submissions_bp, accounts_bp, moderation_bp, search_bp, map_bp)
+    for blueprint in (*blueprints, api_bp, search_api_bp, map_api_bp, vendor_bp):
         app.register_blueprint(blueprint)
 
     from peacemap import cli

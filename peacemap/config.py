@@ -20,7 +20,24 @@ class Defaults:
         "json_serializer": lambda value: json.dumps(value, ensure_ascii=False),
     }
     SEARCH_BACKEND = "whoosh"
-    TILE_URL = ""
+    TILE_URL = ""  # e.g. "https://tiles.example.org/{z}/{x}/{y}.png"; empty: offline basemap
+    TILE_ATTRIBUTION = ""  # shown with the tiles, e.g. "© OpenStreetMap contributors"
+    MAP_POINT_LIMIT = 1000  # above this many points in view, the server groups them
+    MAP_POINTS_ZOOM = 11  # ...except from this zoom on (a view the size of a town)
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/plain",
+        "text/csv",
+        "application/javascript",
+        "text/javascript",
+        "application/json",
+        "application/geo+json",
+        "image/svg+xml",
+    ]
+    COMPRESS_ALGORITHM = ["gzip"]  # browsers offer brotli only over HTTPS; gzip everywhere
+    COMPRESS_MIN_SIZE = 500
+    COMPRESS_STREAMS = False  # static files are buffered first (security.buffer_static_files)
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     SITE_URL = "http://127.0.0.1:5000"  # for links in mail sent outside a request

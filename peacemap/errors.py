@@ -20,13 +20,16 @@ def render_error(error):
     """Render an HTTP error as JSON for the API and as a page everywhere else."""
     code = error.code or 500
     message = MESSAGES.get(code, lambda: error.name)()
-    if request.path.startswith("/api/"):
-        response = jsonify({"error": {"status": code, "message": message}})
-        response.status_code = code
-        return response
     # Only a description written by our own code is shown (it is translated and safe);
     # Werkzeug's default English descriptions are not.
     detail = error.description if error.description != type(error).description else None
+    if request.path.startswith("/api/"):
+        body = {"status": code, "message": message}
+        if detail:
+            body["detail"] = str(detail)
+        response = jsonify({"error": body})
+        response.status_code = code
+        return response
     try:
         return render_template("errors/error.html", code=code, message=message, detail=detail), code
     except Exception:  # the page itself failed (database down...): plain text, still no trace

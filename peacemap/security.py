@@ -1,26 +1,37 @@
 """HTTP security headers sent with every response, and input no one could mean to send."""
 
+from urllib.parse import urlsplit
+
 from flask import abort, request
 from flask_babel import gettext as _
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def content_security_policy(tile_url=""):
+    """The policy: our own files only, plus the map tile server's origin when one is set."""
+    images = "img-src 'self' data:"
+    origin = urlsplit(tile_url.replace("{s}", "*")) if tile_url else None
+    if origin and origin.scheme in ("http", "https") and origin.netloc:
+        images += f" {origin.scheme}://{origin.netloc}"
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            images,
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def init_app(app):
     """Refuse NUL characters in input; attach the headers (the CSP forbids inline code)."""
+
+    policy = content_security_policy(app.config.get("TILE_URL") or "")
 
     @app.before_request
     def refuse_nul_characters():
@@ -38,10 +49,31 @@ def init_app(app):
     @app.after_request
     def add_security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("Content-Security-Policy", policy)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+def buffer_static_files(app):
+    """Let Flask-Compress gzip static files: it only compresses buffered responses with
+    gzip, and files are sent as streams. They are small (Leaflet is the largest, 147 KB)."""
+    compressible = set(app.config["COMPRESS_MIMETYPES"])
+
+    @app.after_request
+    def buffer_static(response):
+        if (
+            response.status_code == 200
+            and response.direct_passthrough
+            and response.mimetype in compressible
+        ):
+            response.direct_passthrough = False
+            stream = response.response
+            data = b"".join(response.iter_encoded())
+            if hasattr(stream, "close"):
+                stream.close()
+            response.set_data(data)
         return response

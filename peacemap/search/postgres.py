@@ -99,6 +99,19 @@ class PostgresIndex:
             found, total = self._page(query, filters, page, per_page, sort)
         return found, total, self._facets(query, filters), query
 
+    def ids(self, text, kind):
+        """Ids of every `kind` record matching `text` (for the map: no ranking, no page)."""
+        for any_word in (False, True):
+            query = tsquery(text, any_word=any_word)
+            if not query:
+                return set()
+            where, params = self._where(query, {"kind": kind})
+            rows = self._execute(f"SELECT id FROM {self.table} {where}", params).scalars()
+            found = {int(row.split(":")[1]) for row in rows}
+            if found:
+                return found
+        return found
+
     def _where(self, query, filters):
         clauses, params = [], {}
         if query:

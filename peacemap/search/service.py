@@ -81,6 +81,17 @@ def search(text, filters, page=1, per_page=20, sort="relevance", lang="fr"):
     return Results(hits, total, page, per_page, facets, suggestion, truncated=truncated)
 
 
+def matching_ids(text, kind):
+    """Ids of the published `kind` records that `text` finds, or None when the index cannot
+    answer (callers then fall back to the database)."""
+    text = (text or "").replace("\x00", " ")[:MAX_QUERY]
+    try:
+        return backend().ids(expand_places(text), kind)
+    except IndexUnavailable as error:
+        current_app.logger.warning("Map search degraded to the database: %s", error)
+        return None
+
+
 # Proper names in Latin script (codes such as "TOM" and lower-case romanisations left out).
 LATIN_NAME = re.compile(r"^[A-ZÀ-Þ][a-zà-ɏ'-]{3,}( [A-ZÀ-Þ][a-zà-ɏ'-]+)*$")
 

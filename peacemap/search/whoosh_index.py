@@ -128,6 +128,17 @@ class WhooshIndex:
         facets = self._count_facets(searcher, matched)
         return [(kind, int(number)) for kind, number in hits], len(matched), facets, query
 
+    def ids(self, text, kind):
+        """Ids of every `kind` record matching `text` (for the map: no ranking, no page)."""
+        searcher = self.searcher()
+        for group in (AndGroup, OrGroup):
+            results = searcher.search(
+                self.parse(text, group), limit=None, filter=Term("kind", kind)
+            )
+            if not results.is_empty():
+                break
+        return {int(searcher.stored_fields(n)["id"].split(":")[1]) for n in results.docs()}
+
     def _run(self, searcher, query, filters, limit, sort):
         terms = [Term(name, value) for name, value in filters.items() if value]
         sortedby, reverse = {

@@ -1,0 +1,1 @@
+"""The map: public points, GeoJSON layers and the /map page."""

@@ -1,0 +1,226 @@
+// The map page: Leaflet with clustered markers over an offline basemap. Without JavaScript
+// the page shows the same records as a list grouped by region, so nothing here is needed
+// to use the site; this only draws what the list already says.
+(function () {
+  "use strict";
+
+  var WEST_AFRICA = [[4, -18], [25, 16]];
+  var element = document.getElementById("map");
+  if (!element || !window.L) { return; }
+  var data = element.dataset;
+  var tools = document.getElementById("map-tools");
+  var status = document.getElementById("map-status");
+  var areaButton = document.getElementById("search-area");
+  var filterForm = document.getElementById("map-filters");
+
+  function label(name, values) {
+    var text = data["label" + name.charAt(0).toUpperCase() + name.slice(1)] || "";
+    Object.keys(values || {}).forEach(function (key) {
+      text = text.replace("{" + key + "}", values[key]);
+    });
+    return text;
+  }
+
+  function parseBbox(text) {
+    var parts = (text || "").split(",").map(Number);
+    return parts.length === 4 && parts.every(isFinite) ? parts : null;
+  }
+
+  element.hidden = false;
+  tools.hidden = false;
+  element.setAttribute("role", "region");
+  element.setAttribute("aria-label", label("map"));
+
+  var map = L.map(element, { preferCanvas: true, worldCopyJump: true, minZoom: 2, maxZoom: 16 });
+  map.attributionControl.setPrefix(false);
+  map.attributionControl.addAttribution(data.attribution);
+
+  // Basemap: country outlines shipped with the site, under the tiles when there are tiles,
+  // so the map stays readable offline or when a tile fails to load.
+  map.createPane("basemap").style.zIndex = 150;
+  var outline = { pane: "basemap", interactive: false, color: "#7a8793", weight: 1, fillColor: "#eef1ea", fillOpacity: 1 };
+  var worldLoaded = false;
+
+  function addOutlines(url) {
+    return fetch(url).then(function (response) { return response.json(); })
+      .then(function (geojson) { L.geoJSON(geojson, { style: outline, pane: "basemap" }).addTo(map); })
+      .catch(function () { /* the data layers still show */ });
+  }
+
+  function loadWorldWhenNeeded() {
+    // The rest of the world is fetched only when the view leaves West Africa.
+    var west = L.latLngBounds(WEST_AFRICA).pad(0.2);
+    if (!worldLoaded && (map.getZoom() <= 2 || !west.contains(map.getCenter()))) {
+      worldLoaded = true;
+      addOutlines(data.world);
+    }
+  }
+
+  if (data.tiles) {
+    L.tileLayer(data.tiles, { maxZoom: 18 }).addTo(map);
+  }
+
+  // Where to look first: the chosen area, else the place in the address, else West Africa.
+  var area = parseBbox(data.bbox);
+  var fromHash = (location.hash.match(/^#(\d+)\/(-?[\d.]+)\/(-?[\d.]+)$/) || []).slice(1).map(Number);
+  if (fromHash.length === 3) {
+    map.setView([fromHash[1], fromHash[2]], fromHash[0]);
+  } else if (area) {
+    map.fitBounds([[area[1], area[0]], [area[3], area[2]]]);
+  } else {
+    map.fitBounds(WEST_AFRICA);
+  }
+  addOutlines(data.basemap);
+  loadWorldWhenNeeded();
+
+  function icon(kind) {
+    return L.divIcon({ className: "dot dot-" + kind, iconSize: [14, 14] });
+  }
+
+  function groupIcon(count) {
+    var size = count < 10 ? "small" : count < 1000 ? "medium" : "large";
+    var shown = count < 10000 ? String(count) : Math.round(count / 1000) + "k";
+    return L.divIcon({
+      className: "marker-cluster marker-cluster-" + size,
+      html: "<div><span>" + shown + "</span></div>",
+      iconSize: [40, 40]
+    });
+  }
+
+  function popupContent(kind, id) {
+    var box = document.createElement("div");
+    box.className = "popup";
+    box.textContent = label("loading");
+    var url = data.popup.replace("KIND", kind + "s").replace("/0?", "/" + id + "?");
+    fetch(url, { headers: { Accept: "application/json" } })
+      .then(function (response) { if (!response.ok) { throw response; } return response.json(); })
+      .then(function (record) {
+        box.textContent = "";
+        var title = document.createElement("h3");
+        title.dir = "auto";
+        title.textContent = record.name + (record.acronym ? " (" + record.acronym + ")" : "");
+        box.appendChild(title);
+        [record.type, record.themes.join(", "), record.places.join(" · ")].forEach(function (text) {
+          if (!text) { return; }
+          var line = document.createElement("p");
+          line.textContent = text;
+          box.appendChild(line);
+        });
+        var link = document.createElement("a");
+        link.href = record.url;
+        link.textContent = label("open");
+        box.appendChild(link);
+      })
+      .catch(function () { box.textContent = label("error"); });
+    return box;
+  }
+
+  function makeLayer(kind) {
+    var clusters = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50 });
+    var groups = L.layerGroup();
+    var layer = L.layerGroup([clusters, groups]);
+    layer.kind = kind;
+    layer.mode = null;
+    layer.total = 0;
+    layer.requested = null;
+
+    layer.show = function (geojson) {
+      clusters.clearLayers();
+      groups.clearLayers();
+      var meta = geojson.peacemap || {};
+      layer.mode = meta.mode;
+      layer.total = meta.total || 0;
+      var markers = [];
+      geojson.features.forEach(function (feature) {
+        var c = feature.geometry.coordinates;
+        var at = [c[1], c[0]];
+        if (area && meta.mode !== "grouped" && (c[0] < area[0] || c[1] < area[1] || c[0] > area[2] || c[1] > area[3])) {
+          return;  // outside the area chosen with "Search this area"
+        }
+        if (meta.mode === "grouped") {
+          var count = feature.properties.count;
+          var b = feature.properties.bounds;
+          var marker = L.marker(at, { icon: groupIcon(count), title: label("group", { n: count }), alt: label("group", { n: count }), keyboard: true });
+          marker.on("click keypress", function () {
+            map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { maxZoom: map.getZoom() + 3 });
+          });
+          groups.addLayer(marker);
+        } else {
+          var point = L.marker(at, { icon: icon(kind), keyboard: true, title: kind });
+          point.bindPopup(function () { return popupContent(kind, feature.id); });
+          markers.push(point);
+        }
+      });
+      clusters.addLayers(markers);
+    };
+    return layer;
+  }
+
+  var layers = {
+    organisation: makeLayer("organisation"),
+    initiative: makeLayer("initiative")
+  };
+  layers.organisation.addTo(map);
+  layers.initiative.addTo(map);
+  var overlays = {};
+  overlays[label("organisations")] = layers.organisation;
+  overlays[label("initiatives")] = layers.initiative;
+  L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+
+  function viewBbox() {
+    var b = map.getBounds().pad(0.25);
+    var west = Math.max(b.getWest(), -180), south = Math.max(b.getSouth(), -90);
+    var east = Math.min(b.getEast(), 180), north = Math.min(b.getNorth(), 90);
+    if (area) {  // never ask for more than the chosen area
+      west = Math.max(west, area[0]); south = Math.max(south, area[1]);
+      east = Math.min(east, area[2]); north = Math.min(north, area[3]);
+    }
+    if (west > east || south > north) { return null; }
+    return [west, south, east, north].map(function (v) { return v.toFixed(4); }).join(",");
+  }
+
+  function report() {
+    var grouped = layers.organisation.mode === "grouped" || layers.initiative.mode === "grouped";
+    status.textContent = label("shown", { organisations: layers.organisation.total, initiatives: layers.initiative.total }) +
+      (grouped ? " " + label("grouped") : "");
+  }
+
+  function load(layer) {
+    if (layer.mode === "all") { return Promise.resolve(); }  // everything is already drawn
+    var bbox = viewBbox();
+    if (!bbox) { return Promise.resolve(); }
+    var url = data[layer.kind + "s"] + "&zoom=" + map.getZoom() + "&bbox=" + bbox;
+    layer.requested = url;
+    return fetch(url, { headers: { Accept: "application/geo+json" } })
+      .then(function (response) { if (!response.ok) { throw response; } return response.json(); })
+      .then(function (geojson) { if (layer.requested === url) { layer.show(geojson); } })
+      .catch(function () { status.textContent = label("error"); });
+  }
+
+  function loadAll() {
+    status.textContent = label("loading");
+    Promise.all([load(layers.organisation), load(layers.initiative)]).then(report);
+  }
+
+  var moved = false;
+  map.on("moveend", function () {
+    var centre = map.getCenter();
+    history.replaceState(null, "", "#" + map.getZoom() + "/" + centre.lat.toFixed(4) + "/" + centre.lng.toFixed(4));
+    loadWorldWhenNeeded();
+    if (moved) { areaButton.hidden = false; }
+    loadAll();
+  });
+  map.on("movestart", function () { moved = true; });
+
+  // "Search this area": the list and the map keep only what is in view, in the address too.
+  areaButton.addEventListener("click", function () {
+    var field = filterForm.querySelector("input[name=bbox]");
+    var b = map.getBounds();
+    field.value = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90), Math.min(b.getEast(), 180), Math.min(b.getNorth(), 90)]
+      .map(function (v) { return v.toFixed(4); }).join(",");
+    field.disabled = false;
+    filterForm.submit();
+  });
+
+  loadAll();
+}());
