@@ -3,6 +3,7 @@
 import os
 import random
 import re
+import socket
 import threading
 
 import pytest
@@ -72,9 +73,8 @@ def _fill(count):
     db.session.commit()
 
 
-@pytest.fixture(scope="module")
-def big_map(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("map")
+def _serve(tmp, fill, **settings):
+    """Run a site filled by `fill()` on a free loopback port; yields its address."""
     previous = os.environ.get("PEACEMAP_INSTANCE_PATH")
     os.environ["PEACEMAP_INSTANCE_PATH"] = str(tmp / "instance")
     app = create_app(
@@ -82,11 +82,12 @@ def big_map(tmp_path_factory):
             "SECRET_KEY": "browser-tests",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'map.sqlite'}",
             "RATELIMIT_ENABLED": False,
+            **settings,
         }
     )
     with app.app_context():
         db.create_all()
-        _fill(ORGANISATIONS)
+        fill()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -96,6 +97,25 @@ def big_map(tmp_path_factory):
     thread.join(timeout=5)
     if previous is not None:
         os.environ["PEACEMAP_INSTANCE_PATH"] = previous
+
+
+@pytest.fixture(scope="module")
+def big_map(tmp_path_factory):
+    yield from _serve(tmp_path_factory.mktemp("map"), lambda: _fill(ORGANISATIONS))
+
+
+@pytest.fixture(scope="module")
+def map_with_dead_tiles(tmp_path_factory):
+    """A small site configured with a tile server that does not answer."""
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    yield from _serve(
+        tmp_path_factory.mktemp("tiles"),
+        lambda: _fill(50),
+        TILE_URL=f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png",
+        TILE_ATTRIBUTION="© Test tiles",
+    )
 
 
 def test_clusters_render_and_a_popup_opens(page, big_map):
@@ -153,3 +173,14 @@ def test_search_this_area_keeps_the_view_in_the_address(page, big_map):
     assert 0 < listed <= 20
     total = int(re.sub(r"\D", "", page.locator("#results").inner_text()))
     assert 0 < total < ORGANISATIONS
+
+
+def test_outlines_remain_when_tiles_fail_and_attribution_shows(page, map_with_dead_tiles):
+    page.goto(f"{map_with_dead_tiles}/en/map")
+    page.locator(".leaflet-marker-icon").first.wait_for()
+    assert page.locator("img.leaflet-tile").count() > 0  # Leaflet tried the tile server...
+    assert page.locator(".leaflet-basemap-pane canvas").count() == 1  # ...outlines stay
+    attribution = page.locator(".leaflet-control-attribution").inner_text()
+    assert "Natural Earth" in attribution and "© Test tiles" in attribution
+    unexpected = [p for p in page.problems if "ERR_CONNECTION_REFUSED" not in p]
+    assert unexpected == []
