@@ -184,3 +184,14 @@ def test_outlines_remain_when_tiles_fail_and_attribution_shows(page, map_with_de
     assert "Natural Earth" in attribution and "© Test tiles" in attribution
     unexpected = [p for p in page.problems if "ERR_CONNECTION_REFUSED" not in p]
     assert unexpected == []
+
+
+def test_without_javascript_the_map_page_is_a_list_by_region(browser, big_map):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{big_map}/en/map?country=MR")
+    assert not page.locator("#map").is_visible()
+    assert page.get_by_role("heading", name=re.compile("1 organisation on the map")).is_visible()
+    page.get_by_role("link", name="Veilleurs du désert").click()
+    page.wait_for_url(re.compile(r"/en/organisations/lonely$"))
+    context.close()
