@@ -20,6 +20,7 @@ def create_app(test_config=None):
         static_folder=str(ROOT / "static"),
     )
     config.load(app, test_config)
+    app.json.ensure_ascii = False  # French and Arabic as UTF-8: half the bytes of \u escapes
 
     from peacemap import effects, errors, i18n, security, templating
     from peacemap.extensions import compress, csrf, db, limiter, login_manager, migrate
@@ -46,13 +47,15 @@ def create_app(test_config=None):
     from peacemap.map.views import bp as map_bp
     from peacemap.map.views import vendor as vendor_bp
     from peacemap.moderation.views import bp as moderation_bp
+    from peacemap.opendata import views as opendata
     from peacemap.search.views import api as search_api_bp
     from peacemap.search.views import bp as search_bp
     from peacemap.submissions.views import bp as submissions_bp
 
     blueprints = (directory_bp, submissions_bp, accounts_bp, moderation_bp, search_bp, map_bp)
-    for blueprint in (*blueprints, api_bp, search_api_bp, map_api_bp, vendor_bp):
+    for blueprint in (*blueprints, api_bp, search_api_bp, map_api_bp, opendata.bp, vendor_bp):
         app.register_blueprint(blueprint)
+    opendata.init_app(app)
 
     from peacemap import cli
 

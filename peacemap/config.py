@@ -52,6 +52,7 @@ class Defaults:
     SUBMISSION_RATE_LIMIT = "5 per hour;20 per day"
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     TRACK_RATE_LIMIT = "20 per hour"
+    API_RATE_LIMIT = "300 per minute"  # per address, for every /api/v1/ endpoint
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = LANGUAGES

@@ -2,6 +2,7 @@
 
 import sqlite3
 
+from flask import current_app
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -36,6 +37,11 @@ babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def api_rate_limit():
+    """The limit every /api/v1/ blueprint applies (decorated once, where it is made)."""
+    return current_app.config["API_RATE_LIMIT"]
 
 
 @event.listens_for(Engine, "connect")

@@ -66,7 +66,8 @@ def buffer_static_files(app):
     @app.after_request
     def buffer_static(response):
         if (
-            response.status_code == 200
+            request.endpoint in ("static", "vendor.vendor_file")
+            and response.status_code == 200
             and response.direct_passthrough
             and response.mimetype in compressible
         ):

@@ -225,7 +225,8 @@ def test_initiatives_layer_and_year_filter(client, make_initiative, gazetteer_pl
     "args",
     [
         "bbox=1,2,3",
-        "bbox=10,0,5,1",
+        "bbox=200,0,5,1",
+        "bbox=0,-95,5,1",
         "bbox=nan,0,1,1",
         "zoom=99",
         "year=3000",
@@ -383,3 +384,20 @@ def test_records_without_places_are_drawn_at_their_country_only(client, make_org
     lon, lat = points_of(geojson(client))[org.id]
     assert (lat, lon) == centres.country_centres()["SN"]
     assert Organisation.query.count() == 1
+
+
+def test_an_area_may_cross_the_antimeridian(client, make_organisation, make_location):
+    fiji = make_organisation(
+        country="FJ",
+        locations=[make_location(country="FJ", admin1=None, latitude=-17.8, longitude=178.1)],
+        location_precision="exact",
+    )
+    samoa = make_organisation(
+        country="WS",
+        locations=[make_location(country="WS", admin1=None, latitude=-13.8, longitude=-171.8)],
+        location_precision="exact",
+    )
+    make_organisation(locations=[make_location()], location_precision="exact")
+    db.session.commit()
+    assert set(points_of(geojson(client, bbox="170,-20,-170,-10"))) == {fiji.id, samoa.id}
+    assert set(points_of(geojson(client, bbox="170,-10,-170,-20"))) == {fiji.id, samoa.id}

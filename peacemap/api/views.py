@@ -2,11 +2,12 @@
 
 from flask import Blueprint, abort, jsonify, request
 
-from peacemap.extensions import csrf
+from peacemap.extensions import api_rate_limit, csrf, limiter
 from peacemap.places import matching
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+limiter.shared_limit(api_rate_limit, scope="api")(bp)  # one budget for the whole API
 
 
 @bp.get("/places")

@@ -386,3 +386,8 @@ def initiative_organisations(initiative):
         if role.organisation.is_published:
             grouped.setdefault(role.role, []).append(role.organisation)
     return grouped
+
+
+# Public names for the shared filter conditions (the API's exports use them too).
+organisation_conditions = _organisation_conditions
+initiative_conditions = _initiative_conditions

@@ -10,7 +10,8 @@ from peacemap.directory.forms import (
     OrganisationFilterForm,
     validated_query,
 )
-from peacemap.i18n import country_name, localized, region_name
+from peacemap.i18n import country_name, current_language, localized, query_args, region_name
+from peacemap.opendata.records import organisation_jsonld
 from peacemap.places.visibility import public_places
 
 bp = Blueprint("directory", __name__, url_prefix="/<lang_code>")
@@ -61,7 +62,15 @@ def organisations():
     page = services.list_organisations(
         filters, form.page.data or 1, current_app.config["PAGE_SIZE"]
     )
-    return render_template("directory/organisations.html", form=form, page=page)
+    return render_template(
+        "directory/organisations.html", form=form, page=page, export_args=_export_args()
+    )
+
+
+def _export_args():
+    """The list's filters, for its download links (the page number and order left out)."""
+    args = {k: v for k, v in query_args().items() if k not in ("page", "sort") and v}
+    return {**args, "lang": current_language()}
 
 
 def _choices(everything_label, counts, selected, label_of):
@@ -81,10 +90,12 @@ def organisation(slug):
     org = services.get_published_organisation(slug)
     if org is None:
         abort(404)
+    links = services.connections(org)
     return render_template(
         "directory/organisation.html",
         org=org,
-        links=services.connections(org),
+        links=links,
+        jsonld=organisation_jsonld(org, links, current_language()),
         places=public_places(org.locations, org.location_precision),
         related=services.related_organisations(org),
     )
@@ -108,7 +119,9 @@ def initiatives():
         status=form.status.data or "",
     )
     page = services.list_initiatives(filters, form.page.data or 1, current_app.config["PAGE_SIZE"])
-    return render_template("directory/initiatives.html", form=form, page=page)
+    return render_template(
+        "directory/initiatives.html", form=form, page=page, export_args=_export_args()
+    )
 
 
 @bp.get("/initiatives/<slug>")

@@ -12,19 +12,25 @@ MAX_ZOOM = 20
 
 
 def parse_bbox(text):
-    """(west, south, east, north) from "w,s,e,n", or None; ValueError when malformed."""
+    """(west, south, east, north) from "w,s,e,n", or None; ValueError when malformed.
+
+    West may be greater than east (a box across the antimeridian, as RFC 7946 allows);
+    south and north may come in either order.
+    """
     if not text:
         return None
     parts = text.split(",")
     if len(parts) != 4:
         raise ValueError
     west, south, east, north = (float(part) for part in parts)
-    for value in (west, south, east, north):
-        if value != value:  # NaN
-            raise ValueError
-    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
-        raise ValueError
-    return west, south, east, north
+    if not (
+        -180 <= west <= 180
+        and -180 <= east <= 180
+        and min(south, north) >= -90
+        and max(south, north) <= 90
+    ):
+        raise ValueError  # NaN fails every comparison and lands here too
+    return west, min(south, north), east, max(south, north)
 
 
 class MapFilterForm(ListForm):

@@ -130,9 +130,17 @@ def points(kind, filters, version=None):
             ids = _database_ids(kind, filters.q)
         found = [point for point in found if point.id in ids]
     if filters.bbox:
-        west, south, east, north = filters.bbox
-        found = [p for p in found if west <= p.lon <= east and south <= p.lat <= north]
+        found = [p for p in found if in_bbox(p.lon, p.lat, filters.bbox)]
     return found
+
+
+def in_bbox(lon, lat, bbox):
+    """Whether a point is in a bounding box; west > east crosses the antimeridian (RFC 7946
+    section 5.2)."""
+    west, south, east, north = bbox
+    if not south <= lat <= north:
+        return False
+    return west <= lon <= east if west <= east else (lon >= west or lon <= east)
 
 
 def places(kind, filters, version=None):
@@ -147,8 +155,7 @@ def places(kind, filters, version=None):
             (kind, base, "places"), version, lambda: _count_places(points(kind, base, version))
         )
     if filters.bbox:
-        west, south, east, north = filters.bbox
-        found = [p for p in found if west <= p[0] <= east and south <= p[1] <= north]
+        found = [p for p in found if in_bbox(p[0], p[1], filters.bbox)]
     return found
 
 

@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 
 from peacemap.directory import services as directory
 from peacemap.directory.forms import validated_query
-from peacemap.extensions import csrf, db
+from peacemap.extensions import api_rate_limit, csrf, db, limiter
 from peacemap.i18n import country_name, current_language, localized, region_name
 from peacemap.map import features, listing, services
 from peacemap.map.forms import MapFilterForm, map_filters
@@ -29,6 +29,7 @@ from peacemap.places.visibility import public_places
 bp = Blueprint("map", __name__, url_prefix="/<lang_code>")
 api = Blueprint("map_api", __name__, url_prefix="/api/v1")
 csrf.exempt(api)
+limiter.shared_limit(api_rate_limit, scope="api")(api)  # one budget for the whole API
 vendor = Blueprint("vendor", __name__, url_prefix="/static/vendor")
 
 # Leaflet and its clustering plug-in, served from their pinned XStatic packages. The version

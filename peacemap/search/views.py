@@ -9,12 +9,14 @@ from wtforms.validators import Length, NumberRange, Optional, Regexp
 
 from peacemap.directory.forms import validated_query
 from peacemap.directory.services import all_themes
+from peacemap.extensions import api_rate_limit, limiter
 from peacemap.i18n import country_name, current_language, localized, region_name
 from peacemap.models import OrganisationType
 from peacemap.search import service
 
 bp = Blueprint("search", __name__, url_prefix="/<lang_code>")
 api = Blueprint("search_api", __name__, url_prefix="/api/v1")
+limiter.shared_limit(api_rate_limit, scope="api")(api)  # one budget for the whole API
 
 
 class SearchForm(Form):

@@ -1,0 +1,1 @@
+"""Open data: the read API, exports (CSV, HXL, GeoJSON, HSDS), imports, OpenAPI."""

@@ -1,0 +1,367 @@
+"""Published records as the API and the exports show them, loaded in batches.
+
+Everything here goes through the same visibility rules as the pages: contacts only when
+public, places only as precise as agreed (`peacemap/places/visibility.py`, `centres.py`).
+"""
+
+import uuid
+
+from flask import url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from peacemap.extensions import db
+from peacemap.i18n import localized
+from peacemap.models import (
+    Initiative,
+    InitiativeOrganisation,
+    Organisation,
+    Relationship,
+    RelationshipKind,
+)
+from peacemap.opendata.columns import LANGUAGES, organisation_row, public_location_columns
+from peacemap.places.centres import public_point
+from peacemap.places.visibility import public_places
+
+BATCH = 500
+# Stable identifiers for HSDS (which wants UUIDs): derived from our slugs.
+NAMESPACE = uuid.UUID("6f1c2a4e-8d0b-5c57-9a3e-2b7d4c1e9f60")
+
+
+def stable_uuid(*parts):
+    return str(uuid.uuid5(NAMESPACE, ":".join(str(part) for part in parts)))
+
+
+def batches(stmt, *options, size=BATCH):
+    """The records of `stmt` in batches of `size`, relations loaded per batch (memory stays
+    flat however many records there are)."""
+    model = stmt.column_descriptions[0]["entity"]
+    ids = db.session.scalars(stmt.with_only_columns(model.id)).all()
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        records = db.session.scalars(
+            select(model).where(model.id.in_(chunk)).options(*options)
+        ).all()
+        order = {number: position for position, number in enumerate(chunk)}
+        # The session's identity map holds records weakly: each batch is let go in turn.
+        yield sorted(records, key=lambda record: order[record.id])
+
+
+ORGANISATION_LOADING = (
+    selectinload(Organisation.themes),
+    selectinload(Organisation.locations),
+    selectinload(Organisation.identifiers),
+    selectinload(Organisation.outgoing).selectinload(Relationship.object),
+)
+
+
+def _profile_url(endpoint, slug, lang):
+    return url_for(endpoint, slug=slug, lang_code=lang, _external=True)
+
+
+def _networks(org):
+    return [
+        link.object.slug
+        for link in org.outgoing
+        if link.kind == RelationshipKind.MEMBER_OF and link.object.is_published
+    ]
+
+
+def organisation_rows(stmt, lang):
+    """Export rows (peacemap/opendata/columns.py) for the organisations of `stmt`."""
+    for batch in batches(stmt, *ORGANISATION_LOADING):
+        for org in batch:
+            yield organisation_row(
+                org,
+                themes=[theme.slug for theme in org.themes],
+                member_of=_networks(org),
+                url=_profile_url("directory.organisation", org.slug, lang),
+            )
+
+
+def _place_json(place):
+    return {
+        "name": place.name,
+        "region": place.region,
+        "country": place.country,
+        "latitude": place.latitude,
+        "longitude": place.longitude,
+    }
+
+
+def organisation_summary(org, lang):
+    """An organisation in API lists."""
+    return {
+        "slug": org.slug,
+        "name": org.name,
+        "acronym": org.acronym,
+        "type": str(org.type),
+        "country": org.country,
+        "summary": localized(org.summary, lang, org.language).text or None,
+        "themes": sorted(theme.slug for theme in org.themes),
+        "verification": str(org.verification_level),
+        "updated_at": org.updated_at.isoformat(timespec="seconds"),
+        "url": _profile_url("directory.organisation", org.slug, lang),
+        "api_url": url_for("opendata_api.organisation", slug=org.slug, _external=True),
+    }
+
+
+def organisation_detail(org, links, lang):
+    """Everything public about an organisation; `links` from directory.services.connections."""
+
+    def refs(pairs):
+        return [{"slug": other.slug, "name": other.name} for other, _link in pairs]
+
+    point = public_point(
+        org.locations[0] if org.locations else None, org.location_precision, org.country
+    )
+    return {
+        **organisation_summary(org, lang),
+        "alternate_names": list(org.alternate_names or []),
+        "texts": {
+            "summary": {k: v for k, v in (org.summary or {}).items() if k in LANGUAGES},
+            "description": {k: v for k, v in (org.description or {}).items() if k in LANGUAGES},
+            "original_language": org.language,
+        },
+        "description": localized(org.description, lang, org.language).text or None,
+        "founded_year": org.founded_year,
+        "website": org.website,
+        "email": org.email if org.contacts_public else None,
+        "phone": org.phone if org.contacts_public else None,
+        "location_precision": str(org.location_precision),
+        "places": [_place_json(p) for p in public_places(org.locations, org.location_precision)],
+        "point": {"longitude": point[0], "latitude": point[1]} if point else None,
+        "identifiers": sorted(str(identifier) for identifier in org.identifiers),
+        "verification_details": {
+            "level": str(org.verification_level),
+            "verified_at": org.verified_at.isoformat(timespec="seconds")
+            if org.verified_at
+            else None,
+        },
+        "member_of": refs(links.member_of),
+        "members": refs(links.members),
+        "partners": refs(links.partners),
+        "funders": refs(links.funders),
+        "funds": refs(links.funds),
+        "initiatives": [
+            {"slug": item.slug, "title": localized(item.title, lang).text, "roles": sorted(roles)}
+            for item, roles in links.initiatives
+        ],
+        "created_at": org.created_at.isoformat(timespec="seconds"),
+    }
+
+
+INITIATIVE_LOADING = (
+    selectinload(Initiative.themes),
+    selectinload(Initiative.locations),
+    selectinload(Initiative.roles).selectinload(InitiativeOrganisation.organisation),
+)
+
+
+def initiative_summary(item, lang):
+    return {
+        "slug": item.slug,
+        "title": localized(item.title, lang, item.language).text,
+        "summary": localized(item.summary, lang, item.language).text or None,
+        "status": str(item.status),
+        "start_date": item.start_date.isoformat() if item.start_date else None,
+        "end_date": item.end_date.isoformat() if item.end_date else None,
+        "themes": sorted(theme.slug for theme in item.themes),
+        "updated_at": item.updated_at.isoformat(timespec="seconds"),
+        "url": _profile_url("directory.initiative", item.slug, lang),
+        "api_url": url_for("opendata_api.initiative", slug=item.slug, _external=True),
+    }
+
+
+def initiative_detail(item, lang):
+    return {
+        **initiative_summary(item, lang),
+        "texts": {
+            "title": dict(item.title or {}),
+            "summary": dict(item.summary or {}),
+            "description": dict(item.description or {}),
+            "original_language": item.language,
+        },
+        "location_precision": str(item.location_precision),
+        "places": [_place_json(p) for p in public_places(item.locations, item.location_precision)],
+        "organisations": sorted(
+            (
+                {
+                    "slug": role.organisation.slug,
+                    "name": role.organisation.name,
+                    "role": str(role.role),
+                }
+                for role in item.roles
+                if role.organisation.is_published
+            ),
+            key=lambda entry: (entry["role"], entry["slug"]),
+        ),
+    }
+
+
+INITIATIVE_COLUMNS = [
+    "slug",
+    *(f"title_{lang}" for lang in LANGUAGES),
+    *(f"summary_{lang}" for lang in LANGUAGES),
+    "status",
+    "start_date",
+    "end_date",
+    "themes",
+    "organisations",
+    "countries",
+    "regions",
+    "region_pcodes",
+    "places",
+    "geonames",
+    "latitude",
+    "longitude",
+    "location_precision",
+    "updated_at",
+    "url",
+]
+
+
+def initiative_rows(stmt, lang):
+    """Flat rows for the initiatives of `stmt`, with the same place rules as organisations."""
+    from peacemap.opendata.columns import join
+
+    for batch in batches(stmt, *INITIATIVE_LOADING):
+        for item in batch:
+            country = item.locations[0].country if item.locations else None
+            row = {
+                "slug": item.slug,
+                "status": str(item.status),
+                "start_date": item.start_date.isoformat() if item.start_date else "",
+                "end_date": item.end_date.isoformat() if item.end_date else "",
+                "themes": join(sorted(theme.slug for theme in item.themes)),
+                "organisations": join(
+                    sorted(
+                        f"{role.organisation.slug}:{role.role}"
+                        for role in item.roles
+                        if role.organisation.is_published
+                    )
+                ),
+                "countries": join(sorted({loc.country for loc in item.locations})),
+                "location_precision": str(item.location_precision),
+                "updated_at": item.updated_at.isoformat(timespec="seconds"),
+                "url": _profile_url("directory.initiative", item.slug, lang),
+            }
+            for lang_code in LANGUAGES:
+                row[f"title_{lang_code}"] = (item.title or {}).get(lang_code, "")
+                row[f"summary_{lang_code}"] = (item.summary or {}).get(lang_code, "")
+            row.update(public_location_columns(item.locations, item.location_precision, country))
+            yield row
+
+
+def hsds_organization(row):
+    """An export row as an Open Referral HSDS 3.0 `organization` object."""
+    org_id = stable_uuid("organisation", row["slug"])
+    description = next(
+        (row[f"summary_{lang}"] for lang in LANGUAGES if row.get(f"summary_{lang}")), ""
+    )
+    result = {
+        "id": org_id,
+        "name": row["name"],
+        "description": description,
+        "uri": row["url"],
+        "locations": [],
+        "organization_identifiers": [
+            {
+                "id": stable_uuid("identifier", row["slug"], value),
+                "organization_id": org_id,
+                "identifier_scheme": value.split(":", 1)[0],
+                "identifier_type": "org-id.guide",
+                "identifier": value.split(":", 1)[-1],
+            }
+            for value in _split(row["identifiers"])
+        ],
+    }
+    if row["alternate_names"] or row["acronym"]:
+        result["alternate_name"] = "; ".join(
+            [n for n in [row["acronym"], *_split(row["alternate_names"])] if n]
+        )
+    if row["website"]:
+        result["website"] = row["website"]
+    if row["email"]:
+        result["email"] = row["email"]
+    if row["phone"]:
+        result["phones"] = [
+            {
+                "id": stable_uuid("phone", row["slug"]),
+                "organization_id": org_id,
+                "number": row["phone"],
+            }
+        ]
+    if row["founded_year"]:
+        result["year_incorporated"] = int(row["founded_year"])
+    if row["latitude"] != "":
+        label = row["places"] or row["regions"] or row["country"]
+        result["locations"].append(
+            {
+                "id": stable_uuid("location", row["slug"]),
+                "organization_id": org_id,
+                "location_type": "physical",
+                "name": label,
+                "latitude": row["latitude"],
+                "longitude": row["longitude"],
+            }
+        )
+    return result
+
+
+def _split(text):
+    from peacemap.opendata.columns import split
+
+    return split(text)
+
+
+SCHEMA_TYPES = {
+    "national_ngo": "NGO",
+    "international_ngo": "NGO",
+    "community_based": "NGO",
+    "network": "NGO",
+    "research": "ResearchOrganization",
+    "government": "GovernmentOrganization",
+}
+
+
+def organisation_jsonld(org, links, lang):
+    """schema.org JSON-LD for a profile page (what search engines read), public data only."""
+    places = public_places(org.locations, org.location_precision)
+    data = {
+        "@context": "https://schema.org",
+        "@type": SCHEMA_TYPES.get(str(org.type), "Organization"),
+        "name": org.name,
+        "url": _profile_url("directory.organisation", org.slug, lang),
+        "description": localized(org.summary, lang, org.language).text or None,
+        "alternateName": [n for n in [org.acronym, *(org.alternate_names or [])] if n] or None,
+        "foundingDate": str(org.founded_year) if org.founded_year else None,
+        "sameAs": org.website or None,
+        "email": org.email if org.contacts_public and org.email else None,
+        "telephone": org.phone if org.contacts_public and org.phone else None,
+        "knowsAbout": [localized(theme.labels, lang).text for theme in org.themes] or None,
+        "address": [
+            {
+                key: value
+                for key, value in {
+                    "@type": "PostalAddress",
+                    "addressLocality": place.name,
+                    "addressRegion": place.region,
+                    "addressCountry": place.country,
+                }.items()
+                if value
+            }
+            for place in places
+        ]
+        or {"@type": "PostalAddress", "addressCountry": org.country},
+        "memberOf": [
+            {
+                "@type": "Organization",
+                "name": other.name,
+                "url": _profile_url("directory.organisation", other.slug, lang),
+            }
+            for other, _link in links.member_of
+        ]
+        or None,
+    }
+    return {key: value for key, value in data.items() if value is not None}
