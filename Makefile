@@ -5,7 +5,8 @@ PORT    ?= 5000
 BIN     := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test test-postgres lint format install translations db bench clean
+.PHONY: run test test-postgres lint format install translations db bench clean browser-tools
+TOOLS   := tests/browser/tools
 
 install: $(VENV)/.installed
 
@@ -35,16 +36,28 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install translations
+test: install translations browser-tools
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The same suite with PostgreSQL holding the data and the search index (needs Debian's postgresql).
+# Browser tests are left out: their live server is the same whatever the backend.
 test-postgres: install translations
-	PEACEMAP_TEST_BACKEND=postgres $(BIN)/pytest $(PYTEST_ARGS)
+	PEACEMAP_TEST_BACKEND=postgres $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+# Lighthouse and the Nu HTML Checker for tests/browser/test_audits.py (npm; Java runs vnu.jar).
+browser-tools:
+	@if command -v npm >/dev/null 2>&1; then \
+	  if [ ! -f $(TOOLS)/node_modules/.installed ] || [ $(TOOLS)/package-lock.json -nt $(TOOLS)/node_modules/.installed ]; then \
+	    (cd $(TOOLS) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) && touch $(TOOLS)/node_modules/.installed; \
+	  fi; \
+	else \
+	  echo "npm not found: the Lighthouse and HTML checks will be skipped (apt-get install nodejs npm default-jre-headless)"; \
+	fi
 
 bench: install translations
 	$(BIN)/python bench/profile_page.py
+	$(BIN)/python bench/map.py 20000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from peacemap import config
 
@@ -20,9 +21,12 @@ def create_app(test_config=None):
         static_folder=str(ROOT / "static"),
     )
     config.load(app, test_config)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.json.ensure_ascii = False  # French and Arabic as UTF-8: half the bytes of \u escapes
 
-    from peacemap import effects, errors, i18n, security, templating
+    from peacemap import assets, effects, errors, i18n, security, templating
     from peacemap.extensions import compress, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -35,6 +39,7 @@ def create_app(test_config=None):
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    assets.init_app(app)
     compress.init_app(app)
     security.buffer_static_files(app)  # registered after Compress, so it runs before it
 
@@ -43,18 +48,29 @@ def create_app(test_config=None):
     from peacemap.accounts.views import bp as accounts_bp
     from peacemap.api.views import bp as api_bp
     from peacemap.directory.views import bp as directory_bp
+    from peacemap.health import bp as health_bp
     from peacemap.map.views import api as map_api_bp
     from peacemap.map.views import bp as map_bp
     from peacemap.map.views import vendor as vendor_bp
     from peacemap.moderation.views import bp as moderation_bp
     from peacemap.opendata import views as opendata
+    from peacemap.opendata.upload import bp as imports_bp
     from peacemap.search.views import api as search_api_bp
     from peacemap.search.views import bp as search_bp
     from peacemap.submissions.views import bp as submissions_bp
 
     blueprints = (directory_bp, submissions_bp, accounts_bp, moderation_bp, search_bp, map_bp)
-    for blueprint in (*blueprints, api_bp, search_api_bp, map_api_bp, opendata.bp, vendor_bp):
+    for blueprint in (
+        *blueprints,
+        api_bp,
+        search_api_bp,
+        map_api_bp,
+        opendata.bp,
+        vendor_bp,
+        health_bp,
+    ):
         app.register_blueprint(blueprint)
+    app.register_blueprint(imports_bp)  # /<lang>/moderation/import (admins)
     opendata.init_app(app)
 
     from peacemap import cli

@@ -18,6 +18,7 @@ demo_cli = AppGroup("demo", help="Demonstration content.")
 users_cli = AppGroup("users", help="Moderator and administrator accounts.")
 translate_cli = AppGroup("translate", help="Interface translations (en, fr, ar).")
 search_cli = AppGroup("search", help="The full-text search index.")
+data_cli = AppGroup("data", help="Imports, backups and restores.")
 
 
 @demo_cli.command("load")
@@ -107,6 +108,86 @@ def users_create(email, role, display_name):
     click.echo(f"Created {user.role.value} {user.email}.")
 
 
+class _ProgressBars:
+    """click progress bars on stderr, a new one for each phase of a long command."""
+
+    def __init__(self):
+        self.label, self.bar, self.shown = None, None, 0
+
+    def __call__(self, label, done, total):
+        """Show `done` of `total` for the phase called `label`."""
+        if label != self.label:
+            self.close()
+            self.label, self.shown = label, 0
+            self.bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+        self.bar.update(max(done - self.shown, 0))
+        self.shown = max(done, self.shown)
+
+    def close(self):
+        """Finish the current bar."""
+        if self.bar is not None:
+            self.bar.render_finish()
+            self.bar = None
+
+
+@data_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "geojson", "3w"]),
+    required=True,
+    help="csv or geojson: our own exports; 3w: an OCHA 3W / HXL sheet (CSV or XLSX).",
+)
+@click.option("--publish", is_flag=True, help="Publish at once instead of queueing for review.")
+@click.option("--country", help="Country of every 3W row (ML or MLI), instead of its P-codes.")
+def data_import(path, fmt, publish, country):
+    """Import organisations from a file; exits non-zero only if it cannot be read at all."""
+    from peacemap.opendata import imports, threew
+
+    if country is not None:
+        country = threew.country_code(country) if len(country.strip()) in (2, 3) else None
+        if country is None:
+            raise click.BadParameter(
+                "give an ISO 3166 code such as ML or MLI", param_hint="--country"
+            )
+    bars = _ProgressBars()
+    try:
+        summary = imports.run(path, fmt, publish=publish, country=country, progress=bars)
+    except imports.ImportFileError as error:
+        raise click.ClickException(f"{path}: {error}") from error
+    finally:
+        bars.close()
+    db.session.commit()
+    for line in summary.lines():
+        click.echo(line)
+
+
+@data_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def data_backup(path):
+    """Copy the database to PATH while the site runs (SQLite backup API, or pg_dump)."""
+    from peacemap import backup
+
+    kind = backup.backup(path)
+    click.echo(f"Backed up the {kind} database to {path}.")
+
+
+@data_cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def data_restore(path, yes):
+    """Replace the database's content with the backup in PATH (then rebuild the index)."""
+    from peacemap import backup
+
+    if not Path(path).is_file():
+        raise click.ClickException(f"{path}: no such backup file")
+    if not yes:
+        click.confirm("Replace every record with the backup's?", abort=True)
+    kind = backup.restore(path)
+    click.echo(f"Restored the {kind} database from {path}. Now run `flask search rebuild`.")
+
+
 def _pybabel(*args):
     """Run a pybabel command from the repository root."""
     previous = Path.cwd()
@@ -173,5 +254,5 @@ def translate_compile():
 
 def init_app(app):
     """Register the command groups."""
-    for group in (demo_cli, users_cli, translate_cli, search_cli):
+    for group in (demo_cli, users_cli, translate_cli, search_cli, data_cli):
         app.cli.add_command(group)

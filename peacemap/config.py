@@ -18,6 +18,9 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS = {
         # Keep accents and Arabic readable in stored JSON, so LIKE filters can match them.
         "json_serializer": lambda value: json.dumps(value, ensure_ascii=False),
+        # A connection left broken by a database restart is replaced, not handed out: the
+        # site recovers by itself when the database comes back.
+        "pool_pre_ping": True,
     }
     SEARCH_BACKEND = "whoosh"
     TILE_URL = ""  # e.g. "https://tiles.example.org/{z}/{x}/{y}.png"; empty: offline basemap
@@ -62,6 +65,9 @@ class Defaults:
     # token: the CSRF token lives as long as the session.
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
+    # Proxies in front whose X-Forwarded-For / -Proto are believed (nginx: 1). With 0 the
+    # client's own address counts, so a forged header cannot dodge a rate limit.
+    TRUSTED_PROXIES = 0
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 12 * 3600
 
@@ -86,6 +92,9 @@ def load(app, test_config=None):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if app.config["ENVIRONMENT"] == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
+        # __Host-: the browser sends it only over HTTPS, to this host, for every path.
+        if app.config["SESSION_COOKIE_NAME"] == "session":
+            app.config["SESSION_COOKIE_NAME"] = "__Host-peacemap"
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _development_secret(app, instance)
 

@@ -2,7 +2,10 @@
 
 from flask import Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from peacemap.extensions import db
 
 MESSAGES = {
     400: lambda: _("The request could not be understood. Please check the address or the form."),
@@ -13,6 +16,10 @@ MESSAGES = {
     413: lambda: _("What you sent is too large."),
     429: lambda: _("Too many requests. Please wait a moment and try again."),
     500: lambda: _("Something went wrong on our side. Please try again later."),
+    503: lambda: _(
+        "The directory is unavailable for a moment. Nothing you sent is lost; please try "
+        "again in a minute."
+    ),
 }
 
 
@@ -43,6 +50,16 @@ def init_app(app):
     @app.errorhandler(HTTPException)
     def http_error(error):
         return render_error(error)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        app.logger.error("Database unavailable on %s: %s", request.path, error.orig)
+        db.session.rollback()
+        response = render_error(ServiceUnavailable())
+        response = app.make_response(response)
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

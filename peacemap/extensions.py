@@ -54,3 +54,18 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint(connection, _name):
+    """Open the transaction before a SAVEPOINT on SQLite.
+
+    Python's sqlite3 opens transactions itself, just before the first INSERT, UPDATE or
+    DELETE, but not before a SAVEPOINT: a savepoint opened first would start a transaction
+    of its own and commit when released, so rows written before a crash could stay
+    half-saved. The write lock is taken at once, waiting under the busy timeout.
+    """
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if not raw.in_transaction:
+            raw.execute("BEGIN IMMEDIATE")

@@ -53,7 +53,7 @@ def init_app(app):
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")
-        if app.config.get("SESSION_COOKIE_SECURE"):
+        if request.is_secure or app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 

@@ -59,11 +59,16 @@ class PostgresServer:
             "--no-sync",
             "--locale=C.UTF-8",
         )
+        self.resume()
+        return self
+
+    def resume(self):
+        """Start the server on its existing data (after `pause`)."""
         options = f"-k {self.folder} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
         self._run(
             "pg_ctl",
             "-D",
-            data,
+            os.path.join(self.folder, "data"),
             "-o",
             options,
             "-w",
@@ -71,7 +76,10 @@ class PostgresServer:
             os.path.join(self.folder, "log"),
             "start",
         )
-        return self
+
+    def pause(self):
+        """Stop the server, keeping its data: the database is 'down'."""
+        self._run("pg_ctl", "-D", os.path.join(self.folder, "data"), "-m", "fast", "-w", "stop")
 
     def url(self, database="postgres"):
         return f"postgresql+psycopg://postgres@/{database}?host={self.folder}"

@@ -30,3 +30,24 @@ def test_a_failing_effect_is_logged_and_the_next_one_still_runs(app, caplog):
     run_ready()
     assert calls == ["after"]
     assert "index locked" in caplog.text
+
+
+def test_savepoints_neither_run_nor_drop_the_effects_of_the_transaction(app):
+    from peacemap import effects
+
+    calls = []
+    after_commit(calls.append, "before")
+    try:
+        with db.session.begin_nested():
+            after_commit(calls.append, "inside a failed savepoint")
+            raise ValueError("this record is refused")
+    except ValueError:
+        pass
+    with db.session.begin_nested():
+        after_commit(calls.append, "inside a released savepoint")
+    run_ready()
+    assert calls == []  # nothing runs before the real commit
+    assert [args for _fn, args, _kw in effects.take(lambda fn, args: False)] == []
+    db.session.commit()
+    run_ready()
+    assert calls == ["before", "inside a released savepoint"]

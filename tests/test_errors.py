@@ -55,7 +55,8 @@ def test_error_page_survives_a_broken_database(tmp_path, monkeypatch):
     missing = tmp_path / "no-such-dir" / "db.sqlite"
     app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"})
     response = app.test_client().get("/en/organisations")
-    assert response.status_code == 500
+    assert response.status_code == 503  # the database cannot be reached: try again later
+    assert response.headers["Retry-After"]
     assert "Traceback" not in response.get_data(as_text=True)
 
 
@@ -80,3 +81,19 @@ def test_pages_have_no_inline_scripts_or_styles(client, make_organisation):
         )
         assert not page.find_all("style")
         assert not page.select("[style]")
+
+
+def test_static_files_are_fingerprinted_and_kept_a_year(client):
+    page = soup(client.get("/en/"))
+    href = page.select_one('link[rel="stylesheet"]')["href"]
+    assert "?v=" in href
+    kept = client.get(href)
+    assert kept.status_code == 200
+    assert (
+        "immutable" in kept.headers["Cache-Control"]
+        and "max-age=31536000" in kept.headers["Cache-Control"]
+    )
+    stale = client.get(href.split("?")[0] + "?v=0123456789ab")
+    assert "immutable" not in stale.headers.get("Cache-Control", "")
+    compressed = client.get(href, headers={"Accept-Encoding": "gzip"})
+    assert compressed.headers["Content-Encoding"] == "gzip"

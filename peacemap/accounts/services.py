@@ -72,4 +72,6 @@ def load_user(user_id):
     """Flask-Login: the signed-in user, if the account still exists and is active."""
     if not str(user_id).isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    # A deactivated account's open sessions end with its next request.
+    return user if user is not None and user.active else None

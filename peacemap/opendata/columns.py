@@ -10,6 +10,7 @@ gives a payload that, once published, shows the same public data.
 from peacemap.models import LocationPrecision
 from peacemap.places.centres import public_point
 from peacemap.places.visibility import REGION_VISIBLE
+from peacemap.templating import web_url
 
 LANGUAGES = ("fr", "en", "ar")
 SEPARATOR = " | "  # between the values of a list in one cell
@@ -118,7 +119,7 @@ def organisation_row(org, themes, member_of, url):
         "member_of": join(sorted(member_of)),
         "language": org.language or "",
         "founded_year": org.founded_year or "",
-        "website": org.website or "",
+        "website": web_url(org.website) or "",  # only http(s) addresses are ever passed on
         "email": (org.email or "") if org.contacts_public else "",
         "phone": (org.phone or "") if org.contacts_public else "",
         "identifiers": join(sorted(str(i) for i in org.identifiers)),

@@ -22,6 +22,7 @@ from peacemap.models import (
 from peacemap.opendata.columns import LANGUAGES, organisation_row, public_location_columns
 from peacemap.places.centres import public_point
 from peacemap.places.visibility import public_places
+from peacemap.templating import web_url
 
 BATCH = 500
 # Stable identifiers for HSDS (which wants UUIDs): derived from our slugs.
@@ -125,7 +126,7 @@ def organisation_detail(org, links, lang):
         },
         "description": localized(org.description, lang, org.language).text or None,
         "founded_year": org.founded_year,
-        "website": org.website,
+        "website": web_url(org.website),
         "email": org.email if org.contacts_public else None,
         "phone": org.phone if org.contacts_public else None,
         "location_precision": str(org.location_precision),
@@ -336,7 +337,7 @@ def organisation_jsonld(org, links, lang):
         "description": localized(org.summary, lang, org.language).text or None,
         "alternateName": [n for n in [org.acronym, *(org.alternate_names or [])] if n] or None,
         "foundingDate": str(org.founded_year) if org.founded_year else None,
-        "sameAs": org.website or None,
+        "sameAs": web_url(org.website),
         "email": org.email if org.contacts_public and org.email else None,
         "telephone": org.phone if org.contacts_public and org.phone else None,
         "knowsAbout": [localized(theme.labels, lang).text for theme in org.themes] or None,

@@ -15,8 +15,8 @@ from flask import (
     request,
     url_for,
 )
-from werkzeug.wsgi import wrap_file
 from sqlalchemy import func, select
+from werkzeug.wsgi import wrap_file
 from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
@@ -212,7 +212,8 @@ def _file_response(write, mimetype, filename):
     Writing happens inside the request, where the database session lives; the response
     then streams the finished file, so a large export costs neither memory nor a context.
     """
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    # Not a `with`: the response owns the file and closes it once it has been sent.
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
     packed = "gzip" in request.headers.get("Accept-Encoding", "")
     raw = gzip.GzipFile(fileobj=spool, mode="wb", compresslevel=6) if packed else spool
     text = io.TextIOWrapper(raw, encoding="utf-8", newline="")

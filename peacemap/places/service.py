@@ -31,6 +31,7 @@ def location_for(spec, cache=None):
                 name=spec["name"],
                 country=spec["country"],
                 admin1=spec.get("admin1"),
+                admin1_pcode=spec.get("admin1_pcode"),
                 latitude=spec.get("latitude"),
                 longitude=spec.get("longitude"),
                 precision=LocationPrecision.EXACT,

@@ -218,6 +218,18 @@ def rebuild(progress=None):
     return backend().rebuild(documents.all_documents(), progress)
 
 
+def health():
+    """(ok, short reason) for /healthz: the index can be opened and searched."""
+    try:
+        index = backend()
+        if not index.exists():
+            return False, "missing: run `flask search rebuild`"
+        index.search("", {}, 1, 1, "relevance")
+    except IndexUnavailable:
+        return False, "unavailable: run `flask search rebuild`"
+    return True, "ok"
+
+
 def check():
     """Differences between the database and the index: (missing, extra, stale) id lists."""
     wanted = documents.published_keys()

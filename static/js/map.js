@@ -8,7 +8,6 @@
   var element = document.getElementById("map");
   if (!element || !window.L) { return; }
   var data = element.dataset;
-  var tools = document.getElementById("map-tools");
   var status = document.getElementById("map-status");
   var areaButton = document.getElementById("search-area");
   var filterForm = document.getElementById("map-filters");
@@ -26,11 +25,10 @@
     return parts.length === 4 && parts.every(isFinite) ? parts : null;
   }
 
-  element.hidden = false;
-  tools.hidden = false;
   element.setAttribute("role", "region");
   element.setAttribute("aria-label", label("map"));
 
+  element.textContent = "";  // the note for readers without JavaScript
   var map = L.map(element, { preferCanvas: true, worldCopyJump: true, minZoom: 2, maxZoom: 16 });
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution(data.attribution);
@@ -70,11 +68,12 @@
   } else {
     map.fitBounds(WEST_AFRICA);
   }
-  addOutlines(data.basemap);
-  loadWorldWhenNeeded();
+  // Outlines and data in later tasks: the page answers input between them.
+  setTimeout(function () { addOutlines(data.basemap); loadWorldWhenNeeded(); }, 0);
 
   function icon(kind) {
-    return L.divIcon({ className: "dot dot-" + kind, iconSize: [14, 14] });
+    // A 24-pixel target (WCAG 2.5.8) around a 14-pixel dot.
+    return L.divIcon({ className: "dot dot-" + kind, iconSize: [24, 24] });
   }
 
   function groupIcon(count) {
@@ -83,7 +82,7 @@
     return L.divIcon({
       className: "marker-cluster marker-cluster-" + size,
       html: "<div><span>" + shown + "</span></div>",
-      iconSize: [40, 40]
+      iconSize: [36, 36]
     });
   }
 
@@ -115,22 +114,39 @@
     return box;
   }
 
-  function makeLayer(kind) {
-    var clusters = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50 });
-    var groups = L.layerGroup();
-    var layer = L.layerGroup([clusters, groups]);
-    layer.kind = kind;
-    layer.mode = null;
-    layer.total = 0;
-    layer.requested = null;
+  // One clustering group for both kinds, so that an organisation and an initiative in the
+  // same town join one cluster instead of covering each other; each kind is a layer of its
+  // own in the layer switcher, adding its markers to the shared group or taking them out.
+  var clusters = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 80 });
+  clusters.addTo(map);
 
-    layer.show = function (geojson) {
-      clusters.clearLayers();
-      groups.clearLayers();
+  var KindLayer = L.Layer.extend({
+    initialize: function (kind) {
+      this.kind = kind;
+      this.mode = null;
+      this.total = 0;
+      this.requested = null;
+      this.markers = [];
+      this.groups = L.layerGroup();
+    },
+    onAdd: function (target) {
+      clusters.addLayers(this.markers);
+      this.groups.addTo(target);
+    },
+    onRemove: function (target) {
+      clusters.removeLayers(this.markers);
+      target.removeLayer(this.groups);
+    },
+    show: function (geojson) {
+      var kind = this.kind;
+      var shown = map.hasLayer(this);
+      if (shown) { clusters.removeLayers(this.markers); }
+      this.groups.clearLayers();
       var meta = geojson.peacemap || {};
-      layer.mode = meta.mode;
-      layer.total = meta.total || 0;
+      this.mode = meta.mode;
+      this.total = meta.total || 0;
       var markers = [];
+      var groups = this.groups;
       geojson.features.forEach(function (feature) {
         var c = feature.geometry.coordinates;
         var at = [c[1], c[0]];
@@ -146,14 +162,18 @@
           });
           groups.addLayer(marker);
         } else {
-          var point = L.marker(at, { icon: icon(kind), keyboard: true, title: kind });
+          var point = L.marker(at, { icon: icon(kind), keyboard: true, title: label(kind + "s") });
           point.bindPopup(function () { return popupContent(kind, feature.id); });
           markers.push(point);
         }
       });
-      clusters.addLayers(markers);
-    };
-    return layer;
+      this.markers = markers;
+      if (shown) { clusters.addLayers(markers); }
+    }
+  });
+
+  function makeLayer(kind) {
+    return new KindLayer(kind);
   }
 
   var layers = {
@@ -222,5 +242,5 @@
     filterForm.submit();
   });
 
-  loadAll();
+  setTimeout(loadAll, 0);
 }());

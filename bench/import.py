@@ -1,0 +1,274 @@
+"""Benchmark: `flask data import` of an OCHA 3W sheet, pending and published.
+
+`.venv/bin/python bench/import.py [ROWS] [ORGANISATIONS]` (default 50,000 and 1,000). Prints
+figures; asserts nothing.
+
+Writes a 3W-style CSV (header row, HXL tag row, then organisation x activity x place rows)
+into a temporary folder: Malian and Nigerian-looking organisation names with accents, a few
+organisations with many rows and many with few (as in real 3W sheets), real P-codes (Mali's
+regions and cercles from peacemap/data/, Nigeria's states and LGAs from the shared OCHA
+Nigeria sheet when it is there). Then imports it into a temporary SQLite database through
+`imports.run()`, what the command runs:
+- pending (a submission per organisation), then the same file again;
+- published at once, then again, with the search index present, its reindexing after
+  commit timed on its own;
+- each timed without tracemalloc, then once more with it for the peak of Python memory;
+  ru_maxrss is the process's peak resident size so far;
+- the reading and aggregation alone at a fifth of the rows, to show memory follows the
+  organisations, not the rows.
+"""
+
+import csv
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from peacemap import create_app, effects  # noqa: E402
+from peacemap.demo import loader  # noqa: E402
+from peacemap.extensions import db  # noqa: E402
+from peacemap.models import Theme  # noqa: E402
+from peacemap.opendata import imports, threew  # noqa: E402
+from peacemap.places.gazetteer import DATA  # noqa: E402
+from peacemap.search import service as search  # noqa: E402
+
+NIGERIA = Path(__file__).resolve().parents[2] / "shared/fixtures/nigeria-3w-ocha-2023"
+HEADER = [
+    "Organisation",
+    "Acronyme",
+    "Type d'organisation",
+    "Secteur",
+    "Activité",
+    "Région",
+    "P-code Région",
+    "Cercle",
+    "P-code Cercle",
+    "Statut",
+]
+TAGS = [
+    "#org +name",
+    "#org +acronym",
+    "#org +type",
+    "#sector +cluster",
+    "#activity",
+    "#adm1 +name",
+    "#adm1 +code",
+    "#adm2 +name",
+    "#adm2 +code",
+    "#status",
+]
+KINDS_FR = ["Association", "Réseau", "Coalition", "Fondation", "Collectif", "Union", "Centre"]
+AIMS_FR = [
+    "pour la Paix",
+    "des Femmes Leaders",
+    "des Jeunes",
+    "pour le Développement Durable",
+    "de Médiation Communautaire",
+    "pour la Cohésion Sociale",
+    "pour l'Éducation des Filles",
+    "de Prévention des Conflits",
+]
+KINDS_EN = ["Foundation", "Initiative", "Network", "Centre", "Society", "Women Initiative"]
+WORDS_NG = ["Nasara", "Albarka", "Zumunta", "Hadin Kai", "Kanem", "Bulama", "Gidan", "Arewa"]
+TYPES = ["NNGO", "NNGO", "ONG nationale", "INGO", "ONG internationale", "Govt", "UN Agency", "CBO"]
+SECTORS = ["PRO", "Protection", "ERL", "Cohésion sociale", "GBV", "HEA", "WASH", "EDU", "FSC"]
+ACTIVITIES = ["Médiation", "Sensibilisation", "Distribution", "Formation", "Écoute", "Dialogue"]
+
+
+def places():
+    """[(country, region, region P-code, district, district P-code)] with real P-codes."""
+    found = []
+    with open(DATA / "mli_adm2_cod_ps.csv", encoding="utf-8-sig") as handle:
+        for row in csv.DictReader(handle):
+            found.append(
+                (
+                    "ML",
+                    row["admin1Name_fr"],
+                    row["admin1Pcode"],
+                    row["admin2Name_fr"],
+                    row["admin2Pcode"],
+                )
+            )
+    sheet = NIGERIA / "nga_3w_q4_2023.csv"
+    if sheet.exists():
+        with open(sheet, encoding="utf-8-sig") as handle:
+            rows = csv.reader(handle)
+            next(rows), next(rows)
+            found += sorted({("NG", r[7], r[8], r[9], r[10]) for r in rows})
+    return found
+
+
+def organisations(count, rng):
+    """`count` distinct (name, acronym, type, country) that look Malian or Nigerian."""
+    towns_ml = ["Ségou", "Mopti", "Tombouctou", "Gao", "Kidal", "Ménaka", "Djenné", "Kayes"]
+    towns_ng = ["Maiduguri", "Yola", "Damaturu", "Bama", "Konduga", "Mubi", "Potiskum"]
+    found, acronyms = {}, set()
+    while len(found) < count:
+        if rng.random() < 0.65:
+            name = f"{rng.choice(KINDS_FR)} {rng.choice(AIMS_FR)} de {rng.choice(towns_ml)}"
+            country = "ML"
+        else:
+            words = f"{rng.choice(WORDS_NG)} {rng.choice(KINDS_EN)}"
+            name = f"{words} for Peace and Development, {rng.choice(towns_ng)}"
+            country = "NG"
+        if name in found:
+            name = f"{name} {len(found)}"
+        # Distinct acronyms, as in real sheets (the Nigeria one has 170 for 172 names).
+        acronym = base = "".join(word[0] for word in name.split() if word[0].isupper())[:10]
+        while acronym in acronyms:
+            acronym = f"{base}{rng.randint(2, 99)}"
+        acronyms.add(acronym)
+        found[name] = (name, acronym, rng.choice(TYPES), country)
+    return list(found.values())
+
+
+def write_sheet(path, rows, count, seed=7):
+    """The 3W CSV: `rows` rows over `count` organisations, a few of them very active."""
+    rng = random.Random(seed)
+    orgs = organisations(count, rng)
+    by_country = {}
+    for place in places():
+        by_country.setdefault(place[0], []).append(place)
+    weights = [1 / (rank + 1) ** 0.8 for rank in range(count)]
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerow(TAGS)
+        picked = rng.choices(orgs, weights, k=rows - count) + orgs  # every one at least once
+        for name, acronym, kind, country in picked:
+            _country, region, region_pcode, district, district_pcode = rng.choice(
+                by_country.get(country) or by_country["ML"]
+            )
+            writer.writerow(
+                [
+                    name,
+                    acronym,
+                    kind,
+                    rng.choice(SECTORS),
+                    rng.choice(ACTIVITIES),
+                    region,
+                    region_pcode,
+                    district,
+                    district_pcode,
+                    rng.choice(["En cours", "Terminé", "Ongoing"]),
+                ]
+            )
+
+
+def reset():
+    """An empty directory with the demo themes (3W sectors map onto them)."""
+    db.session.remove()
+    db.drop_all()
+    db.create_all()
+    for position, spec in enumerate(loader.read_data()["themes"]):
+        db.session.add(Theme(slug=spec["slug"], labels=spec["labels"], position=position))
+    db.session.commit()
+
+
+def rss_mb():
+    """The process's peak resident size so far, in MB (ru_maxrss is in KB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed_import(path, publish, measure_memory=False):
+    """(summary, seconds, tracemalloc peak in MB or None) of one import, committed."""
+    if measure_memory:
+        tracemalloc.start()
+    started = time.perf_counter()
+    summary = imports.run(path, "3w", publish=publish)
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    peak = None
+    if measure_memory:
+        peak = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+    return summary, seconds, peak
+
+
+def report(label, summary, seconds, peak=None):
+    """Print one import's figures."""
+    rate = summary.rows / seconds if seconds else 0
+    memory = f", tracemalloc peak {peak:.1f} MB" if peak is not None else ""
+    print(
+        f"  {label:<34} {seconds:6.2f} s = {rate:8,.0f} rows/s; created {summary.created}, "
+        f"updated {summary.updated}, unchanged {summary.unchanged}, merged {summary.merged}, "
+        f"rejected {len(summary.rejected)}{memory}; ru_maxrss {rss_mb():.0f} MB"
+    )
+
+
+def aggregation_peak(path, rows):
+    """Tracemalloc peak (MB) of reading and folding the first `rows` rows of the sheet."""
+    tracemalloc.start()
+    with open(path, "rb") as handle:
+        header, tags, data = threew.split_header(threew.csv_rows(handle, threew.Reading()))
+        aggregator = threew.Aggregator(threew.organisation_columns(header, tags), set())
+        for number, (line, cells) in enumerate(data, start=1):
+            aggregator.add(line, cells)
+            if number >= rows:
+                break
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    return peak, len(aggregator.organisations)
+
+
+def main():
+    """Write the sheet, make a temporary app, run the imports."""
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000
+    with tempfile.TemporaryDirectory(prefix="peacemap-bench-import-") as tmp:
+        os.environ["PEACEMAP_INSTANCE_PATH"] = str(Path(tmp) / "instance")
+        path = Path(tmp) / "3w.csv"
+        started = time.perf_counter()
+        write_sheet(path, rows, count)
+        print(
+            f"{rows:,} rows over {count:,} organisations written in "
+            f"{time.perf_counter() - started:.1f} s ({path.stat().st_size / 1e6:.1f} MB)"
+        )
+        app = create_app(
+            {"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite"}
+        )
+        with app.app_context():
+            run(path, rows)
+            db.session.remove()
+            db.engine.dispose()
+
+
+def run(path, rows):
+    """Import the sheet in each mode and print the figures."""
+    print("\nReading and aggregation only (no database):")
+    aggregation_peak(path, 1_000)  # load the gazetteer and code tables before measuring
+    for share in (5, 1):
+        peak, found = aggregation_peak(path, rows // share)
+        print(f"  {rows // share:>7,} rows -> {found:,} organisations: peak {peak:.1f} MB")
+
+    print("\nPending (one submission per organisation):")
+    reset()
+    imports.run(path, "3w")  # warm the gazetteer and the matching code
+    reset()
+    report("first run", *timed_import(path, publish=False))
+    report("same file again", *timed_import(path, publish=False))
+    reset()
+    report("first run, tracemalloc on", *timed_import(path, False, measure_memory=True))
+
+    print("\nPublished at once (--publish), search index present:")
+    reset()
+    search.rebuild()
+    summary, seconds, _peak = timed_import(path, publish=True)
+    report("first run", summary, seconds)
+    started = time.perf_counter()
+    effects.run_ready()  # reindexing one record at a time, after commit
+    print(f"  {'reindexing after commit':<34} {time.perf_counter() - started:6.2f} s")
+    report("same file again", *timed_import(path, publish=True))
+    reset()
+    report("first run, tracemalloc on", *timed_import(path, True, measure_memory=True))
+    effects.run_ready()
+
+
+if __name__ == "__main__":
+    main()

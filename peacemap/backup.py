@@ -1,0 +1,100 @@
+"""Backups of the database while the site runs: SQLite's online backup, pg_dump for
+PostgreSQL. `flask data backup FILE` and `flask data restore FILE` call these."""
+
+import glob
+import os
+import shutil
+import sqlite3
+import subprocess
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from peacemap.extensions import db
+
+
+def _sqlite_path(url):
+    return url.database
+
+
+def _postgres_tool(name):
+    """pg_dump or pg_restore: on PATH, else the newest of Debian's /usr/lib/postgresql."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not candidates:
+        raise RuntimeError(f"{name} is not installed (Debian package postgresql-client)")
+    return candidates[-1]
+
+
+def _libpq(url):
+    """A libpq connection string and environment from a SQLAlchemy PostgreSQL URL."""
+    text = url.render_as_string(hide_password=False).replace("+psycopg", "")
+    parts = urlsplit(text)
+    env = dict(os.environ)
+    if parts.password:
+        env["PGPASSWORD"] = unquote(parts.password)
+    host = parse_qs(parts.query).get("host", [parts.hostname or ""])[0]
+    arguments = ["--dbname", (parts.path or "/").lstrip("/"), "--username", parts.username or ""]
+    if host:
+        arguments += ["--host", host]
+    if parts.port:
+        arguments += ["--port", str(parts.port)]
+    return arguments, env
+
+
+def backup(target):
+    """Write a consistent copy of the database to `target` while the site runs."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite":
+        source = sqlite3.connect(_sqlite_path(url))
+        destination = sqlite3.connect(target)
+        try:
+            with destination:
+                source.backup(destination)
+        finally:
+            destination.close()
+            source.close()
+        return "sqlite"
+    arguments, env = _libpq(url)
+    subprocess.run(  # noqa: S603
+        [_postgres_tool("pg_dump"), "--format=custom", "--file", str(target), *arguments],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return "postgresql"
+
+
+def restore(source):
+    """Replace the database's content with the backup in `source`."""
+    if not os.path.exists(source):
+        raise FileNotFoundError(source)
+    db.session.remove()
+    db.engine.dispose()
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite":
+        origin = sqlite3.connect(source)
+        destination = sqlite3.connect(_sqlite_path(url))
+        try:
+            with destination:
+                origin.backup(destination)
+        finally:
+            destination.close()
+            origin.close()
+        return "sqlite"
+    arguments, env = _libpq(url)
+    subprocess.run(  # noqa: S603
+        [
+            _postgres_tool("pg_restore"),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            *arguments,
+            str(source),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return "postgresql"

@@ -1,0 +1,27 @@
+"""gunicorn settings for PeaceMap: `gunicorn -c peacemap/deploy/gunicorn.conf.py app:app`.
+
+Sync workers behind nginx (nginx.conf beside this file), which buffers slow clients so that
+a worker never waits on a slow connection. Every value can be overridden by the environment
+variable named next to it.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("PEACEMAP_BIND", "127.0.0.1:8000")
+# Two workers per core plus one: requests are short and mostly wait on the database.
+workers = int(os.environ.get("PEACEMAP_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+timeout = int(os.environ.get("PEACEMAP_WORKER_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 2
+max_requests = 2000  # a worker is replaced now and then: no slow leak lives for ever
+max_requests_jitter = 200
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+# Only nginx on this machine may say who the client is (PEACEMAP_TRUSTED_PROXIES=1 too).
+forwarded_allow_ips = os.environ.get("PEACEMAP_FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+errorlog = "-"
+preload_app = False  # each worker opens its own database connections

@@ -1,0 +1,442 @@
+"""OCHA 3W ("who does what where") and HXL operational-presence sheets, read as organisations.
+
+A 3W sheet has one row per organisation x activity x place. Columns are found by their HXL
+hashtags when the sheet has a tag row (hxlstandard.org), else by their English or French
+header names. Rows are folded into one record per organisation as they stream past, so
+memory grows with the number of organisations, not of rows. Every imported organisation is
+shown at `region` precision: a 3W sheet says where an organisation works, not where its
+offices are.
+"""
+
+import csv
+import io
+import itertools
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+
+import openpyxl
+from babel import Locale
+from babel.core import get_global
+from openpyxl.utils.exceptions import InvalidFileException
+
+from peacemap.places.gazetteer import fold
+from peacemap.places.matching import match
+
+# Column roles and the header names (folded: lower case, no accents) that name them.
+HEADERS = {
+    "name": "organization | organisation | organization name | organisation name | partner | "
+    "partner name | implementing partner | nom de l organisation | nom organisation | "
+    "nom de l organisme | partenaire | partenaire de mise en oeuvre | acteur",
+    "acronym": "org acronym | organization acronym | organisation acronym | acronym | acronyme | "
+    "sigle | abbreviation | abreviation",
+    "type": "type of organization | type of organisation | organization type | organisation type | "
+    "org type | partner type | type d organisation | type de l organisation | type organisation | "
+    "type de partenaire | type",
+    "sector": "sector | sectors | project sector | cluster | secteur | secteurs | "
+    "secteur du projet | secteur d intervention",
+    "adm1_name": "state | region | admin1 | admin 1 | adm1 | admin1 name | province | etat",
+    "adm1_code": "state pcode | state p code | region pcode | region p code | pcode region | "
+    "p code region | admin1 pcode | adm1 pcode | admin1pcode | code region",
+    "adm2_name": "lga | cercle | district | admin2 | adm2 | departement | prefecture",
+    "adm2_code": "lga pcode | lga p code | cercle pcode | pcode cercle | p code cercle | "
+    "district pcode | admin2 pcode | adm2 pcode | admin2pcode | code cercle",
+    "country": "country code | code pays | iso3 | iso 3 | country iso3",
+}
+# OCHA organisation types (HDX "Organization Types" and what 3W sheets write) -> our types.
+TYPE_NAMES = {
+    "international_ngo": "INGO | International NGO | International non-governmental organisation | "
+    "International non-governmental organization | ONG internationale | ONGI | ONG-I | ONG Int",
+    "national_ngo": "NNGO | LNGO | National NGO | Local NGO | National non-governmental "
+    "organisation | National non-governmental organization | ONG nationale | ONG locale | "
+    "ONGN | ONG-N",
+    "government": "Govt | Gov | Government | Gouvernement | État | Embassy | Ambassade",
+    "multilateral": "UN Agency | UN | United Nations | Nations Unies | Agence ONU | Agence UN | "
+    "Agence des Nations Unies | Red Cross | Red Cross / Red Crescent | Croix-Rouge | "
+    "Croix-Rouge / Croissant-Rouge | RCRC | International Organization | "
+    "International Organisation | Organisation internationale",
+    "community_based": "CBO | Community-based organisation | Community-based organization | "
+    "Organisation communautaire de base | OCB",
+    "network": "Network | Réseau | Coalition",
+    "research": "Academic / Research | Academic | Research | Recherche | University",
+    "foundation": "Foundation | Fondation",
+}
+# OCHA clusters and areas of responsibility (English, French, acronyms) -> our theme slugs.
+# Service sectors (health, nutrition, WASH, food, shelter, logistics, education, camps) are
+# humanitarian work, not peacebuilding themes: they map to nothing.
+SECTOR_THEMES = {
+    "community-security": "Protection | PRO | Child Protection | Protection de l'enfance | "
+    "PRO-CPN | Protection of civilians | Protection des civils",
+    "women-peace-security": "Gender Based Violence | Violences basées sur le genre | PRO-GBV | "
+    "GBV | VBG",
+    "small-arms-control": "Mine Action | Action contre les mines | Lutte antimines | PRO-MIN",
+    "conflict-prevention": "Early Recovery | Relèvement rapide | Relèvement précoce | ERY | ERL | "
+    "Early Recovery and Livelihoods | Social cohesion | Cohésion sociale | "
+    "Early Recovery / Social cohesion | Peacebuilding | Consolidation de la paix | "
+    "Housing, Land and Property | Logement, terre, et biens | Logement, terre et biens | "
+    "PRO-HLP | HLP",
+    "dialogue-mediation": "Mediation | Médiation | Dialogue",
+    "civil-society-participation": "Coordination | Coordination and Common Services | "
+    "Coordination et services communs | CCS",
+}
+ORG_NOT_NAME = {"acronym", "abbrev", "type", "code", "id"}
+
+
+def _names(table):
+    """{folded name: key} from {key: "name | name | ..."}."""
+    return {fold(name): key for key, names in table.items() for name in names.split(" | ")}
+
+
+HEADER_ROLES = _names(HEADERS)
+TYPES = _names(TYPE_NAMES)
+SECTORS = _names(SECTOR_THEMES)
+
+
+def organisation_type(text):
+    """Our organisation type for an OCHA type name ("INGO", "ONG nationale"...); else other."""
+    return TYPES.get(fold(text or ""), "other")
+
+
+def sector_themes(text):
+    """Theme slugs for a sector cell: the whole cell, else each part between ; , | or /."""
+    key = fold(text or "")
+    if not key:
+        return set()
+    if key in SECTORS:
+        return {SECTORS[key]}
+    return {SECTORS[fold(p)] for p in re.split(r"[;,|/]", text) if fold(p) in SECTORS}
+
+
+@cache
+def _iso3():
+    """{ISO alpha-3: alpha-2} from CLDR (Babel): MLI -> ML."""
+    return {
+        alias: targets[0]
+        for alias, targets in get_global("territory_aliases").items()
+        if len(alias) == 3 and alias.isalpha() and len(targets[0]) == 2
+    }
+
+
+@cache
+def _iso2():
+    """Every ISO alpha-2 territory code CLDR knows."""
+    return {code for code in Locale("en").territories if len(code) == 2 and code.isalpha()}
+
+
+def country_code(text):
+    """ISO alpha-2 for a country code or P-code ("MLI", "ML", "NGA008", "NG008023"), or None."""
+    letters = re.match(r"[A-Za-z]*", (text or "").strip()).group().upper()
+    if len(letters) >= 3 and letters[:3] in _iso3():
+        return _iso3()[letters[:3]]
+    if len(letters) >= 2 and letters[:2] in _iso2():
+        return letters[:2]
+    return None
+
+
+def is_tag_row(cells):
+    """True for an HXL hashtag row: its first filled cell and most others start with '#'."""
+    filled = [cell.strip() for cell in cells if cell and cell.strip()]
+    tagged = [cell for cell in filled if cell.startswith("#")]
+    return bool(filled) and filled[0].startswith("#") and 2 * len(tagged) >= len(filled)
+
+
+def parse_tag(cell):
+    """('#org', {'acronym'}) from '#org +acronym' (case and spaces ignored), or None."""
+    text = re.sub(r"\s+", "", (cell or "").lower())
+    if not text.startswith("#"):
+        return None
+    tag, *attributes = text.split("+")
+    return tag, frozenset(a for a in attributes if a)
+
+
+def _role_of_tag(tag, attributes):
+    """The column role of an HXL hashtag and its attributes, or None."""
+    if tag == "#org":
+        if attributes & {"acronym", "abbrev"}:
+            return "acronym"
+        if "type" in attributes:
+            return "type"
+        return None if attributes & ORG_NOT_NAME else "name"
+    if tag == "#sector":
+        return "sector"
+    if tag in ("#adm1", "#adm2"):
+        return f"{tag[1:]}_{'code' if 'code' in attributes else 'name'}"
+    if tag == "#country" and "code" in attributes:
+        return "country"
+    return None
+
+
+def find_columns(header, tags):
+    """{role: column index} from the tag row (first choice) and the header names."""
+    columns = {}
+    for index, cell in enumerate(tags or []):
+        parsed = parse_tag(cell)
+        role = _role_of_tag(*parsed) if parsed else None
+        if role and role not in columns:
+            columns[role] = index
+    for index, cell in enumerate(header or []):
+        role = HEADER_ROLES.get(fold(cell or ""))
+        if role and role not in columns:
+            columns[role] = index
+    return columns
+
+
+# -- reading sheets: CSV or XLSX, header row, HXL tag row ---------------------------------------
+class SheetError(Exception):
+    """The sheet cannot be read at all."""
+
+
+@dataclass
+class Reading:
+    """How far a reader is through its file (bytes, rows or features), for progress bars."""
+
+    total: int = 0
+    done: int = 0
+
+
+@dataclass
+class Unreadable:
+    """A record the reader could not parse at all, and why."""
+
+    reason: str
+
+
+def is_zip(handle):
+    """True for an XLSX file (a zip), whatever its name."""
+    start = handle.read(4)
+    handle.seek(0)
+    return start == b"PK\x03\x04"
+
+
+def _sniff(handle):
+    """(encoding, delimiter): UTF-16 or UTF-8 by BOM, Windows-1252 when not UTF-8 (as Excel
+    saves CSV in French), and the most frequent of , ; tab on the first line."""
+    sample = handle.read(65536)
+    handle.seek(0)
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+        try:
+            sample.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if error.start < len(sample) - 3:  # not merely a character cut by the sample
+                encoding = "cp1252"
+    first = (sample.decode(encoding, errors="replace").splitlines() or [""])[0]
+    return encoding, max(",;\t", key=first.count)
+
+
+def csv_rows(handle, reading):
+    """(line, cells) per CSV record, `line` being where the record starts in the file."""
+    encoding, delimiter = _sniff(handle)
+    reading.total = handle.seek(0, 2)
+    handle.seek(0)
+    text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
+    reader = csv.reader(text, delimiter=delimiter)
+    try:
+        while True:
+            line = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                cells = Unreadable(f"unreadable CSV: {error}")
+            reading.done = handle.tell()
+            yield line, cells
+    finally:
+        if not handle.closed:  # left early: the caller may close the file first
+            text.detach()  # the caller closes the file it opened
+
+
+def _cell_text(value):
+    """A spreadsheet cell as the text a CSV would hold (2024, not 2024.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def xlsx_rows(handle, reading):
+    """(row number, cells) of the first worksheet with an organisation column, streamed
+    (openpyxl's read-only mode never loads the whole sheet)."""
+    try:
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+        raise SheetError(f"not a readable XLSX file: {error}") from error
+    try:
+        for sheet in book.worksheets:
+            first = [
+                (number, [_cell_text(value) for value in row])
+                for number, row in enumerate(sheet.iter_rows(max_row=2, values_only=True))
+            ]
+            if first and organisation_columns(*split_header(first)[:2]):
+                break
+        else:
+            raise SheetError("no worksheet has an organisation column")
+        reading.total = sheet.max_row or 0
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            reading.done = number
+            yield number, [_cell_text(value) for value in row]
+    finally:
+        book.close()
+
+
+def _filled(rows):
+    """The rows with something in them (blank lines dropped)."""
+    for line, cells in rows:
+        if isinstance(cells, Unreadable) or any(cell.strip() for cell in cells):
+            yield line, cells
+
+
+def split_header(rows):
+    """(header, HXL tags, data rows) of a sheet: a header row, a tag row, or both in turn."""
+    rows = _filled(rows)
+    first = next(rows, None)
+    if first is None or isinstance(first[1], Unreadable):
+        raise SheetError("the file is empty or its first row cannot be read")
+    if is_tag_row(first[1]):
+        return None, first[1], rows
+    second = next(rows, None)
+    if second is None:
+        return first[1], None, rows
+    if not isinstance(second[1], Unreadable) and is_tag_row(second[1]):
+        return first[1], second[1], rows
+    return first[1], None, itertools.chain([second], rows)
+
+
+def organisation_columns(header, tags):
+    """The 3W columns of a sheet, or None when it has no organisation name or acronym."""
+    columns = find_columns(header, tags)
+    return columns if {"name", "acronym"} & set(columns) else None
+
+
+@dataclass
+class _Organisation:
+    """What the rows said so far about one organisation."""
+
+    line: int
+    name: str
+    acronyms: Counter = field(default_factory=Counter)
+    types: Counter = field(default_factory=Counter)
+    countries: Counter = field(default_factory=Counter)
+    themes: set = field(default_factory=set)
+    places: dict = field(default_factory=dict)
+
+
+class Aggregator:
+    """Folds 3W rows into one payload per organisation."""
+
+    def __init__(self, columns, themes, country=None):
+        """`columns` from find_columns; `themes` the slugs that exist; `country` overrides."""
+        self.columns = columns
+        self.themes = themes
+        self.country = country
+        self.organisations = {}
+        self._keys = {}  # raw name -> folded key, so each spelling is folded once
+        self._places = {}
+
+    def _cell(self, cells, role):
+        """A row's cell for a column role, spaces tidied ("" when absent): sheets have
+        names with no-break or doubled spaces."""
+        index = self.columns.get(role)
+        if index is None or index >= len(cells):
+            return ""
+        return " ".join((cells[index] or "").split())
+
+    def add(self, line, cells):
+        """Take in one row; ValueError (the reason) when the row cannot be used."""
+        name = self._cell(cells, "name")
+        acronym = self._cell(cells, "acronym")
+        name = name or acronym
+        if not name:
+            raise ValueError("no organisation name or acronym")
+        if len(name) > 300:
+            raise ValueError("the organisation name is longer than 300 characters")
+        country = self.country or next(
+            filter(
+                None,
+                (
+                    country_code(self._cell(cells, role))
+                    for role in ("adm1_code", "adm2_code", "country")
+                ),
+            ),
+            None,
+        )
+        if country is None:
+            raise ValueError("no country: the row has no P-code or country code (use --country)")
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = fold(name)
+        org = self.organisations.get(key)
+        if org is None:
+            org = self.organisations[key] = _Organisation(line, name)
+        if acronym and acronym != name and len(acronym) <= 40:
+            org.acronyms[acronym] += 1
+        org.types[organisation_type(self._cell(cells, "type"))] += 1
+        org.countries[country] += 1
+        org.themes |= sector_themes(self._cell(cells, "sector")) & self.themes
+        region = self._cell(cells, "adm1_name")
+        if region:
+            spec = self._region(region, self._cell(cells, "adm1_code").upper(), country)
+            org.places.setdefault(place_key(spec), spec)
+
+    def _region(self, name, pcode, country):
+        """The place spec of a region: the gazetteer's place of that name when it lies in that
+        region (by name or P-code), else a named place carrying the region and its P-code."""
+        key = (fold(name), pcode, country)
+        if key not in self._places:
+            place = match(name, country)
+            if (
+                place is not None
+                and place.country == country
+                and (fold(place.admin1 or "") == key[0] or (pcode and place.admin1_pcode == pcode))
+            ):
+                spec = {"geonameid": place.geonameid, "name": place.name, "country": country}
+            else:
+                spec = {"name": name, "country": country, "admin1": name}
+                if pcode:
+                    spec["admin1_pcode"] = pcode
+            self._places[key] = spec
+        return self._places[key]
+
+    def records(self):
+        """(first line, payload) per organisation, in the order they first appeared."""
+        for org in self.organisations.values():
+            yield org.line, payload(org)
+
+
+def place_key(spec):
+    """What tells two place specs apart: the GeoNames id, else name and country."""
+    if spec.get("geonameid"):
+        return ("geonames", int(spec["geonameid"]))
+    return ("named", spec["name"], spec["country"])
+
+
+def payload(org):
+    """The submission payload of an aggregated organisation."""
+    return {
+        "name": org.name,
+        "acronym": org.acronyms.most_common(1)[0][0] if org.acronyms else None,
+        "alternate_names": [],
+        "type": org.types.most_common(1)[0][0],
+        "country": org.countries.most_common(1)[0][0],
+        "founded_year": None,
+        "language": "fr",
+        "summary": {},
+        "description": {},
+        "themes": sorted(org.themes),
+        "member_of": [],
+        "places": sorted(org.places.values(), key=lambda spec: (spec["country"], spec["name"])),
+        "location_precision": "region",
+        "website": None,
+        "email": None,
+        "phone": None,
+        "contacts_public": False,
+        "identifiers": [],
+    }

@@ -1,0 +1,182 @@
+"""The documented deployment, run for real on loopback: gunicorn with the repository's
+settings behind nginx with its proxy settings. Slow clients must not starve the workers."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from peacemap import create_app
+from peacemap.demo import loader
+from peacemap.extensions import db
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "peacemap" / "deploy"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+SLOW_CLIENTS = 200
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(port, timeout=60, path="/healthz"):
+    """Until the server on `port` answers `path` (a listening socket is not enough: gunicorn
+    listens before its workers have loaded the application). Redis only needs the socket."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if path is None:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5):  # noqa: S310
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing answers on {port}")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """gunicorn (2 sync workers, the repository's settings) and nginx in front of it."""
+    if not os.path.exists(NGINX):
+        pytest.skip("nginx is not installed: `apt-get install nginx-light`")
+    tmp = tmp_path_factory.mktemp("deploy")
+    database = f"sqlite:///{tmp / 'site.sqlite'}"
+    env = {
+        **os.environ,
+        "PEACEMAP_INSTANCE_PATH": str(tmp / "instance"),
+        "PEACEMAP_SQLALCHEMY_DATABASE_URI": database,
+        "PEACEMAP_SECRET_KEY": "deploy-test",
+        "PEACEMAP_TRUSTED_PROXIES": "1",
+        "PEACEMAP_WORKERS": "2",
+    }
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "x"})
+    with app.app_context():
+        db.create_all()
+        loader.load(loader.read_data())
+        db.session.commit()
+        db.engine.dispose()
+    app_port, proxy_port = free_port(), free_port()
+    gunicorn = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(DEPLOY / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{app_port}",
+            "--access-logfile",
+            "/dev/null",
+            "app:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    config = tmp / "nginx.conf"
+    temp = tmp / "nginx-temp"
+    temp.mkdir()
+    config.write_text(
+        f"""
+daemon off;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    client_header_timeout 30s;
+    upstream peacemap {{ server 127.0.0.1:{app_port}; keepalive 8; }}
+    server {{
+        listen 127.0.0.1:{proxy_port};
+        location / {{ include {DEPLOY / "nginx-proxy.conf"}; }}
+    }}
+}}
+"""
+    )
+    nginx = subprocess.Popen(  # noqa: S603
+        [NGINX, "-c", str(config), "-p", str(tmp)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(app_port)
+        wait_for(proxy_port)
+        yield {"app": app_port, "proxy": proxy_port}
+    finally:
+        for process in (nginx, gunicorn):
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def slow_clients(port, count):
+    """`count` connections that send half a request and then dribble headers."""
+    sockets = []
+    for _ in range(count):
+        connection = socket.create_connection(("127.0.0.1", port), timeout=5)
+        connection.sendall(b"GET /fr/ HTTP/1.1\r\nHost: localhost\r\n")
+        sockets.append(connection)
+    return sockets
+
+
+def timed_get(port, path="/fr/", timeout=3.0):
+    """Seconds to get a whole page, or None when it did not come within `timeout`."""
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as page:  # noqa: S310
+            page.read()
+            assert page.status == 200
+    except OSError:
+        return None
+    return time.monotonic() - started
+
+
+def test_slow_clients_do_not_stall_the_site_behind_nginx(site):
+    assert timed_get(site["proxy"]) is not None
+    sockets = slow_clients(site["proxy"], SLOW_CLIENTS)
+    try:
+        times = []
+        for _ in range(10):
+            for connection in sockets[:50]:  # keep some of them dribbling
+                connection.sendall(b"X-Slow: 1\r\n")
+            times.append(timed_get(site["proxy"]))
+        assert None not in times and max(times) < 1.0, times
+    finally:
+        for connection in sockets:
+            connection.close()
+
+
+def test_without_nginx_two_slow_clients_are_enough_to_stall_gunicorn(site):
+    """The reason for nginx: shown, so that the test above could fail."""
+    assert timed_get(site["app"]) is not None
+    sockets = slow_clients(site["app"], 2)
+    try:
+        assert timed_get(site["app"], timeout=2.0) is None
+    finally:
+        for connection in sockets:
+            connection.close()
+
+
+def test_healthz_through_the_proxy(site):
+    with urllib.request.urlopen(f"http://127.0.0.1:{site['proxy']}/healthz", timeout=5) as answer:  # noqa: S310
+        assert answer.status == 200
+        assert b'"database"' in answer.read()
