@@ -34,7 +34,7 @@ from peacemap import create_app, effects  # noqa: E402
 from peacemap.demo import loader  # noqa: E402
 from peacemap.extensions import db  # noqa: E402
 from peacemap.models import Theme  # noqa: E402
-from peacemap.opendata import imports, threew  # noqa: E402
+from peacemap.opendata import imports, readers, threew  # noqa: E402
 from peacemap.places.gazetteer import DATA  # noqa: E402
 from peacemap.search import service as search  # noqa: E402
 
@@ -206,7 +206,7 @@ def aggregation_peak(path, rows):
     """Tracemalloc peak (MB) of reading and folding the first `rows` rows of the sheet."""
     tracemalloc.start()
     with open(path, "rb") as handle:
-        header, tags, data = threew.split_header(threew.csv_rows(handle, threew.Reading()))
+        header, tags, data = threew.split_header(readers.csv_rows(handle, readers.Reading()))
         aggregator = threew.Aggregator(threew.organisation_columns(header, tags), set())
         for number, (line, cells) in enumerate(data, start=1):
             aggregator.add(line, cells)

@@ -8,9 +8,6 @@ record is written inside its own SAVEPOINT: a bad one is reported with its line 
 the others are kept. A second run of the same file changes nothing.
 """
 
-import hashlib
-import io
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,17 +17,26 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from peacemap import audit, effects, notifications
 from peacemap.extensions import db
-from peacemap.models import LocationPrecision, Organisation, OrganisationType, SubmissionKind, Theme
+from peacemap.models import Organisation, SubmissionKind, Theme
 from peacemap.moderation.services import _changed
-from peacemap.opendata import threew
+from peacemap.opendata import readers, threew
 from peacemap.opendata.columns import (
     ORGANISATION_HXL,
     organisation_payload_from_row,
-    public_location_columns,
-    split,
 )
+from peacemap.opendata.payloads import (
+    add_pcodes,
+    check,
+    comparable,
+    fill_places,
+    overlay_3w,
+    overlay_row,
+    token,
+)
+from peacemap.opendata.payloads import text as cell_text
+from peacemap.opendata.readers import ImportFileError, export_rows, geojson_rows
 from peacemap.places.gazetteer import fold
-from peacemap.records import apply_organisation, merge_texts, new_organisation, organisation_payload
+from peacemap.records import apply_organisation, new_organisation, organisation_payload
 from peacemap.search import documents
 from peacemap.search import service as search
 from peacemap.submissions.services import submit
@@ -42,14 +48,6 @@ REINDEX_BATCH = 500
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 HXL_COLUMNS = {re.sub(r"\s+", "", tag.lower()): column for column, tag in ORGANISATION_HXL.items()}
 # Fields an export row sets outright on an existing record (texts, places, contacts: see below).
-ROW_FIELDS = (
-    *("name", "acronym", "alternate_names", "type", "country", "founded_year", "language"),
-    *("themes", "member_of", "website", "identifiers"),
-)
-
-
-class ImportFileError(Exception):
-    """The file cannot be read at all: missing, not in the format named, no usable header."""
 
 
 @dataclass
@@ -93,193 +91,6 @@ class Summary:
             count = self.created + self.updated
             lines.append(f"Nothing published: {count} submissions wait in the moderation queue.")
         return lines
-
-
-def _export_rows(handle, reading):
-    """(line, row dict) for each row of our CSV export (its HXL tag row skipped)."""
-    if threew.is_zip(handle):
-        raise ImportFileError("this is a spreadsheet (XLSX): the csv format reads CSV files")
-    header, tags, rows = threew.split_header(threew.csv_rows(handle, reading))
-    if header is None:
-        header = [HXL_COLUMNS.get(re.sub(r"\s+", "", tag.lower()), "") for tag in tags]
-    header = [cell.strip() for cell in header]
-    if not {"name", "country"} <= set(header):
-        raise ImportFileError("not a PeaceMap CSV export: there is no name or country column")
-    for line, cells in rows:
-        if isinstance(cells, threew.Unreadable):
-            yield line, cells
-        elif not cells[0].strip().startswith("#"):
-            yield line, {key: _unquote(cell) for key, cell in zip(header, cells, strict=False)}
-
-
-def _unquote(cell):
-    """A cell as it was before the export protected it from spreadsheets (a leading
-    apostrophe before = + - @, so that they do not run it as a formula)."""
-    if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@", "\t", "\r"):
-        return cell[1:]
-    return cell
-
-
-def _property(value):
-    """A GeoJSON property as the text a CSV cell would hold."""
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return " | ".join(str(item) for item in value)
-    return str(value)
-
-
-def _geojson_rows(handle, reading):
-    """(feature number, row dict) per feature of our GeoJSON export.
-
-    The file is parsed whole (json.load), not streamed: it reads our own exports, which
-    are made to be downloaded; the upload page caps files at 2 MB.
-    """
-    text = io.TextIOWrapper(handle, encoding="utf-8-sig")
-    try:
-        data = json.load(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ImportFileError(f"not valid GeoJSON: {error}") from error
-    finally:
-        text.detach()  # the caller closes the file it opened
-    collection = isinstance(data, dict) and data.get("type") == "FeatureCollection"
-    features = data.get("features") if collection else None
-    if not isinstance(features, list):
-        raise ImportFileError("not a GeoJSON FeatureCollection")
-    reading.total = len(features)
-    for number, feature in enumerate(features, start=1):
-        reading.done = number
-        properties = feature.get("properties") if isinstance(feature, dict) else None
-        if not isinstance(properties, dict):
-            yield number, threew.Unreadable("the feature has no properties")
-            continue
-        row = {key: _property(value) for key, value in properties.items()}
-        geometry = feature.get("geometry") or {}
-        point = geometry.get("coordinates") if geometry.get("type") == "Point" else None
-        if isinstance(point, list) and len(point) >= 2:
-            row["longitude"], row["latitude"] = _property(point[0]), _property(point[1])
-        yield number, row
-
-
-# -- comparing and checking payloads ------------------------------------------------------------
-def _comparable(payload):
-    """A payload with order, empty values and place spellings out of the way."""
-    result = {"contacts_public": bool(payload.get("contacts_public"))}
-    for key in (*ROW_FIELDS, "summary", "description", "places", "location_precision"):
-        value = payload.get(key)
-        if key == "places":
-            value = sorted(threew.place_key(spec) for spec in value or [])
-        elif isinstance(value, list):
-            value = sorted(str(item) for item in value)
-        elif isinstance(value, dict):
-            value = {lang: text for lang, text in value.items() if text}
-        result[key] = value if value not in (None, "", [], {}) else None
-    for key in ("email", "phone"):
-        result[key] = payload.get(key) or None
-    return result
-
-
-def _check(payload):
-    """ValueError (the reason) when a payload cannot be stored as it is."""
-    if len(payload["name"]) > 300:
-        raise ValueError("the name is longer than 300 characters")
-    if len(payload.get("acronym") or "") > 40:
-        raise ValueError("the acronym is longer than 40 characters")
-    for key, kind in (("type", OrganisationType), ("location_precision", LocationPrecision)):
-        if payload[key] not in {member.value for member in kind}:
-            raise ValueError(f"unknown {key.replace('_', ' ')} {payload[key]!r}")
-    year = payload.get("founded_year")
-    if year is not None and not 1800 <= year <= 2200:
-        raise ValueError(f"founded year {year} is not between 1800 and 2200")
-    website = payload.get("website") or ""
-    if website and (not re.match(r"https?://", website, re.I) or len(website) > 500):
-        raise ValueError("the website must be an http:// or https:// address")
-    if len(payload.get("email") or "") > 254 or len(payload.get("phone") or "") > 50:
-        raise ValueError("the email or phone is too long")
-    if len(payload.get("language") or "") > 5:
-        raise ValueError(f"unknown language {payload['language']!r}")
-    for identifier in payload.get("identifiers") or []:
-        scheme, _, value = identifier.partition(":")
-        if not scheme or not value or len(scheme) > 40 or len(value) > 120:
-            raise ValueError(f"identifier {identifier!r} is not scheme:value")
-
-
-def _add_pcodes(payload, row):
-    """Give the typed places of an export row their region's P-code (columns regions and
-    region_pcodes list them in the same order)."""
-    pcodes = dict(zip(split(row.get("regions")), split(row.get("region_pcodes")), strict=False))
-    if len(pcodes) != len(split(row.get("regions"))):
-        return
-    for spec in payload["places"]:
-        if not spec.get("geonameid") and spec.get("admin1") in pcodes:
-            spec["admin1_pcode"] = pcodes[spec["admin1"]]
-
-
-def _fill_places(org, payload):
-    """Write the region and P-code of typed places onto their Location rows, where missing:
-    location_for() keeps the region of a new typed place but not its P-code."""
-    specs = {
-        (spec["name"], spec["country"]): spec
-        for spec in payload.get("places") or []
-        if not spec.get("geonameid")
-    }
-    for location in org.locations:
-        spec = specs.get((location.name, location.country))
-        if spec and location.geonameid is None:
-            location.admin1 = location.admin1 or spec.get("admin1")
-            location.admin1_pcode = location.admin1_pcode or spec.get("admin1_pcode")
-
-
-def _token(payload, target):
-    """A form token for an imported proposal: the same proposal always gets the same one."""
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    target_id = target.id if target is not None else ""
-    return "import:" + hashlib.sha256(f"{text}|{target_id}".encode()).hexdigest()[:56]
-
-
-def _text(value):
-    """A cell or a value as stripped text, for comparing them."""
-    return "" if value is None else str(value).strip()
-
-
-def _overlay_row(org, payload, row):
-    """An existing organisation as an export row would leave it: its fields replaced, texts
-    merged by language, places and contacts replaced only when what the public sees of
-    them differs (an export shows no more than that)."""
-    current = organisation_payload(org)
-    proposed = {**current, **{key: payload[key] for key in ROW_FIELDS}}
-    for key in ("summary", "description"):
-        proposed[key] = merge_texts(current[key], payload[key])
-    shown = public_location_columns(org.locations, org.location_precision, org.country)
-    shown["location_precision"] = str(org.location_precision)
-    if any(_text(row.get(key)) != _text(value) for key, value in shown.items()):
-        proposed["places"] = payload["places"]
-        proposed["location_precision"] = payload["location_precision"]
-    public = {"email": org.email, "phone": org.phone} if org.contacts_public else {}
-    if any(_text(row.get(key)) != _text(public.get(key)) for key in ("email", "phone")):
-        for key in ("email", "phone", "contacts_public"):
-            proposed[key] = payload[key]
-    return proposed
-
-
-def _overlay_3w(org, payload):
-    """What a 3W record adds to an existing organisation: its name as another name, an
-    acronym or a type where there was none, themes and regions. Nothing is removed."""
-    current = organisation_payload(org)
-    proposed = dict(current)
-    known = {fold(name) for name in (current["name"], *current["alternate_names"])}
-    known.add(fold(current["acronym"] or ""))
-    if fold(payload["name"]) not in known:
-        proposed["alternate_names"] = [*current["alternate_names"], payload["name"]]
-    proposed["acronym"] = current["acronym"] or payload["acronym"]
-    if current["type"] == "other":
-        proposed["type"] = payload["type"]
-    proposed["themes"] = sorted(set(current["themes"]) | set(payload["themes"]))
-    have = {threew.place_key(spec) for spec in current["places"]}
-    proposed["places"] = current["places"] + [
-        spec for spec in payload["places"] if threew.place_key(spec) not in have
-    ]
-    return proposed
 
 
 def _savepoint():
@@ -383,17 +194,17 @@ class _Importer:
         """Import one row of our CSV or GeoJSON export."""
         try:
             payload = organisation_payload_from_row(row)
-            _add_pcodes(payload, row)
-            _check(payload)
+            add_pcodes(payload, row)
+            check(payload)
         except (ValueError, TypeError) as error:
             self.summary.reject(line, str(error))
             return
         payload["themes"] = [slug for slug in payload["themes"] if slug in self.themes]
         wanted = [self.file_slugs.get(slug, slug) for slug in payload["member_of"]]
         payload["member_of"] = [slug for slug in wanted if slug in self.slugs]
-        slug = _text(row.get("slug"))
+        slug = cell_text(row.get("slug"))
         org, merged = self.find(payload, slug)
-        proposed = payload if org is None else _overlay_row(org, payload, row)
+        proposed = payload if org is None else overlay_row(org, payload, row)
         record = self.write(line, org, proposed, merged, slug)
         if record is not None and slug:
             self.file_slugs[slug] = record.slug
@@ -414,12 +225,12 @@ class _Importer:
     def threew_record(self, line, payload):
         """Import one organisation aggregated from a 3W sheet."""
         try:
-            _check(payload)
+            check(payload)
         except ValueError as error:
             self.summary.reject(line, str(error))
             return
         org, merged = self.find(payload)
-        proposed = payload if org is None else _overlay_3w(org, payload)
+        proposed = payload if org is None else overlay_3w(org, payload)
         self.write(line, org, proposed, merged)
 
     def write(self, line, org, proposed, merged=False, file_slug=None, count=True):
@@ -450,18 +261,18 @@ class _Importer:
             record = new_organisation(proposed)
             if file_slug and SLUG.fullmatch(file_slug) and file_slug not in self.slugs:
                 record.slug = file_slug  # our own export: keep its address
-            _fill_places(record, proposed)
+            fill_places(record, proposed)
             db.session.flush()
             _changed(record, self.actor, "created", None, note=self.note)
             return "created", record
-        if _comparable(organisation_payload(org)) == _comparable(proposed):
+        if comparable(organisation_payload(org)) == comparable(proposed):
             return "unchanged", org
         if not self.publish:
             created = self._propose(SubmissionKind.CORRECTION, proposed, org)
             return ("updated" if created else "unchanged"), org
         before = audit.snapshot(org)
         apply_organisation(org, proposed)
-        _fill_places(org, proposed)
+        fill_places(org, proposed)
         _changed(org, self.actor, "updated", before, note=self.note)
         return "updated", org
 
@@ -470,7 +281,7 @@ class _Importer:
         submission, created = submit(
             kind,
             payload,
-            form_token=_token(payload, target),
+            form_token=token(payload, target),
             submitter=self.submitter,
             target=target,
         )
@@ -500,15 +311,15 @@ def run(source, fmt, *, publish=False, actor=None, country=None, name=None, prog
         name = name or Path(source).name
     summary = Summary(publish=publish, unit="feature" if fmt == "geojson" else "line")
     importer = _Importer(summary, publish, actor, name or "upload")
-    reading = threew.Reading()
+    reading = readers.Reading()
     try:
         if fmt == "3w":
             _import_3w(handle, importer, reading, country, report)
         else:
-            rows = (_geojson_rows if fmt == "geojson" else _export_rows)(handle, reading)
+            rows = (geojson_rows if fmt == "geojson" else export_rows)(handle, reading)
             for line, row in rows:
                 summary.rows += 1
-                if isinstance(row, threew.Unreadable):
+                if isinstance(row, readers.Unreadable):
                     summary.reject(line, row.reason)
                 else:
                     importer.export_row(line, row)
@@ -517,7 +328,7 @@ def run(source, fmt, *, publish=False, actor=None, country=None, name=None, prog
             report("Importing", reading.total, reading.total)
             importer.link_networks()
         _reindex_together()
-    except threew.SheetError as error:
+    except readers.SheetError as error:
         raise ImportFileError(str(error)) from error
     finally:
         if owned:
@@ -528,7 +339,7 @@ def run(source, fmt, *, publish=False, actor=None, country=None, name=None, prog
 def _import_3w(handle, importer, reading, country, report):
     """Read a 3W sheet (CSV or XLSX) into one record per organisation, then write them."""
     summary = importer.summary
-    read = threew.xlsx_rows if threew.is_zip(handle) else threew.csv_rows
+    read = readers.xlsx_rows if readers.is_zip(handle) else readers.csv_rows
     header, tags, rows = threew.split_header(read(handle, reading))
     columns = threew.organisation_columns(header, tags)
     if not columns:
@@ -540,7 +351,7 @@ def _import_3w(handle, importer, reading, country, report):
     for line, cells in rows:
         summary.rows += 1
         try:
-            if isinstance(cells, threew.Unreadable):
+            if isinstance(cells, readers.Unreadable):
                 raise ValueError(cells.reason)
             aggregator.add(line, cells)
         except ValueError as error:

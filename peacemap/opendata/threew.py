@@ -8,20 +8,16 @@ shown at `region` precision: a 3W sheet says where an organisation works, not wh
 offices are.
 """
 
-import csv
-import io
 import itertools
 import re
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
-import openpyxl
 from babel import Locale
 from babel.core import get_global
-from openpyxl.utils.exceptions import InvalidFileException
 
+from peacemap.opendata.readers import SheetError, Unreadable, filled
 from peacemap.places.gazetteer import fold
 from peacemap.places.matching import match
 
@@ -183,120 +179,9 @@ def find_columns(header, tags):
     return columns
 
 
-# -- reading sheets: CSV or XLSX, header row, HXL tag row ---------------------------------------
-class SheetError(Exception):
-    """The sheet cannot be read at all."""
-
-
-@dataclass
-class Reading:
-    """How far a reader is through its file (bytes, rows or features), for progress bars."""
-
-    total: int = 0
-    done: int = 0
-
-
-@dataclass
-class Unreadable:
-    """A record the reader could not parse at all, and why."""
-
-    reason: str
-
-
-def is_zip(handle):
-    """True for an XLSX file (a zip), whatever its name."""
-    start = handle.read(4)
-    handle.seek(0)
-    return start == b"PK\x03\x04"
-
-
-def _sniff(handle):
-    """(encoding, delimiter): UTF-16 or UTF-8 by BOM, Windows-1252 when not UTF-8 (as Excel
-    saves CSV in French), and the most frequent of , ; tab on the first line."""
-    sample = handle.read(65536)
-    handle.seek(0)
-    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    else:
-        encoding = "utf-8-sig"
-        try:
-            sample.decode("utf-8")
-        except UnicodeDecodeError as error:
-            if error.start < len(sample) - 3:  # not merely a character cut by the sample
-                encoding = "cp1252"
-    first = (sample.decode(encoding, errors="replace").splitlines() or [""])[0]
-    return encoding, max(",;\t", key=first.count)
-
-
-def csv_rows(handle, reading):
-    """(line, cells) per CSV record, `line` being where the record starts in the file."""
-    encoding, delimiter = _sniff(handle)
-    reading.total = handle.seek(0, 2)
-    handle.seek(0)
-    text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
-    reader = csv.reader(text, delimiter=delimiter)
-    try:
-        while True:
-            line = reader.line_num + 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                cells = Unreadable(f"unreadable CSV: {error}")
-            reading.done = handle.tell()
-            yield line, cells
-    finally:
-        if not handle.closed:  # left early: the caller may close the file first
-            text.detach()  # the caller closes the file it opened
-
-
-def _cell_text(value):
-    """A spreadsheet cell as the text a CSV would hold (2024, not 2024.0)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def xlsx_rows(handle, reading):
-    """(row number, cells) of the first worksheet with an organisation column, streamed
-    (openpyxl's read-only mode never loads the whole sheet)."""
-    try:
-        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
-        raise SheetError(f"not a readable XLSX file: {error}") from error
-    try:
-        for sheet in book.worksheets:
-            first = [
-                (number, [_cell_text(value) for value in row])
-                for number, row in enumerate(sheet.iter_rows(max_row=2, values_only=True))
-            ]
-            if first and organisation_columns(*split_header(first)[:2]):
-                break
-        else:
-            raise SheetError("no worksheet has an organisation column")
-        reading.total = sheet.max_row or 0
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            reading.done = number
-            yield number, [_cell_text(value) for value in row]
-    finally:
-        book.close()
-
-
-def _filled(rows):
-    """The rows with something in them (blank lines dropped)."""
-    for line, cells in rows:
-        if isinstance(cells, Unreadable) or any(cell.strip() for cell in cells):
-            yield line, cells
-
-
 def split_header(rows):
     """(header, HXL tags, data rows) of a sheet: a header row, a tag row, or both in turn."""
-    rows = _filled(rows)
+    rows = filled(rows)
     first = next(rows, None)
     if first is None or isinstance(first[1], Unreadable):
         raise SheetError("the file is empty or its first row cannot be read")

@@ -1,0 +1,206 @@
+"""Reading import files row by row: CSV (any common encoding and delimiter), XLSX and our own
+GeoJSON exports. Each reader yields (line or feature number, row) and never holds the whole
+file, except GeoJSON, which only ever comes from our own (bounded) exports."""
+
+import csv
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+
+from peacemap.opendata.columns import ORGANISATION_HXL
+
+
+def _threew():
+    """The 3W module (imported late: it builds on the readers defined here)."""
+    from peacemap.opendata import threew
+
+    return threew
+
+
+class ImportFileError(Exception):
+    """The file cannot be read at all: missing, not in the format named, no usable header."""
+
+
+HXL_COLUMNS = {re.sub(r"\s+", "", tag.lower()): column for column, tag in ORGANISATION_HXL.items()}
+
+
+# -- reading sheets: CSV or XLSX, header row, HXL tag row ---------------------------------------
+class SheetError(Exception):
+    """The sheet cannot be read at all."""
+
+
+@dataclass
+class Reading:
+    """How far a reader is through its file (bytes, rows or features), for progress bars."""
+
+    total: int = 0
+    done: int = 0
+
+
+@dataclass
+class Unreadable:
+    """A record the reader could not parse at all, and why."""
+
+    reason: str
+
+
+def is_zip(handle):
+    """True for an XLSX file (a zip), whatever its name."""
+    start = handle.read(4)
+    handle.seek(0)
+    return start == b"PK\x03\x04"
+
+
+def _sniff(handle):
+    """(encoding, delimiter): UTF-16 or UTF-8 by BOM, Windows-1252 when not UTF-8 (as Excel
+    saves CSV in French), and the most frequent of , ; tab on the first line."""
+    sample = handle.read(65536)
+    handle.seek(0)
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+        try:
+            sample.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if error.start < len(sample) - 3:  # not merely a character cut by the sample
+                encoding = "cp1252"
+    first = (sample.decode(encoding, errors="replace").splitlines() or [""])[0]
+    return encoding, max(",;\t", key=first.count)
+
+
+def csv_rows(handle, reading):
+    """(line, cells) per CSV record, `line` being where the record starts in the file."""
+    encoding, delimiter = _sniff(handle)
+    reading.total = handle.seek(0, 2)
+    handle.seek(0)
+    text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
+    reader = csv.reader(text, delimiter=delimiter)
+    try:
+        while True:
+            line = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                cells = Unreadable(f"unreadable CSV: {error}")
+            reading.done = handle.tell()
+            yield line, cells
+    finally:
+        if not handle.closed:  # left early: the caller may close the file first
+            text.detach()  # the caller closes the file it opened
+
+
+def _cell_text(value):
+    """A spreadsheet cell as the text a CSV would hold (2024, not 2024.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def xlsx_rows(handle, reading):
+    """(row number, cells) of the first worksheet with an organisation column, streamed
+    (openpyxl's read-only mode never loads the whole sheet)."""
+    try:
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+        raise SheetError(f"not a readable XLSX file: {error}") from error
+    try:
+        for sheet in book.worksheets:
+            first = [
+                (number, [_cell_text(value) for value in row])
+                for number, row in enumerate(sheet.iter_rows(max_row=2, values_only=True))
+            ]
+            if first and _threew().organisation_columns(*_threew().split_header(first)[:2]):
+                break
+        else:
+            raise SheetError("no worksheet has an organisation column")
+        reading.total = sheet.max_row or 0
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            reading.done = number
+            yield number, [_cell_text(value) for value in row]
+    finally:
+        book.close()
+
+
+def filled(rows):
+    """The rows with something in them (blank lines dropped)."""
+    for line, cells in rows:
+        if isinstance(cells, Unreadable) or any(cell.strip() for cell in cells):
+            yield line, cells
+
+
+def export_rows(handle, reading):
+    """(line, row dict) for each row of our CSV export (its HXL tag row skipped)."""
+    if is_zip(handle):
+        raise ImportFileError("this is a spreadsheet (XLSX): the csv format reads CSV files")
+    header, tags, rows = _threew().split_header(csv_rows(handle, reading))
+    if header is None:
+        header = [HXL_COLUMNS.get(re.sub(r"\s+", "", tag.lower()), "") for tag in tags]
+    header = [cell.strip() for cell in header]
+    if not {"name", "country"} <= set(header):
+        raise ImportFileError("not a PeaceMap CSV export: there is no name or country column")
+    for line, cells in rows:
+        if isinstance(cells, Unreadable):
+            yield line, cells
+        elif not cells[0].strip().startswith("#"):
+            yield line, {key: _unquote(cell) for key, cell in zip(header, cells, strict=False)}
+
+
+def _unquote(cell):
+    """A cell as it was before the export protected it from spreadsheets (a leading
+    apostrophe before = + - @, so that they do not run it as a formula)."""
+    if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+        return cell[1:]
+    return cell
+
+
+def _property(value):
+    """A GeoJSON property as the text a CSV cell would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " | ".join(str(item) for item in value)
+    return str(value)
+
+
+def geojson_rows(handle, reading):
+    """(feature number, row dict) per feature of our GeoJSON export.
+
+    The file is parsed whole (json.load), not streamed: it reads our own exports, which
+    are made to be downloaded; the upload page caps files at 2 MB.
+    """
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig")
+    try:
+        data = json.load(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ImportFileError(f"not valid GeoJSON: {error}") from error
+    finally:
+        text.detach()  # the caller closes the file it opened
+    collection = isinstance(data, dict) and data.get("type") == "FeatureCollection"
+    features = data.get("features") if collection else None
+    if not isinstance(features, list):
+        raise ImportFileError("not a GeoJSON FeatureCollection")
+    reading.total = len(features)
+    for number, feature in enumerate(features, start=1):
+        reading.done = number
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(properties, dict):
+            yield number, Unreadable("the feature has no properties")
+            continue
+        row = {key: _property(value) for key, value in properties.items()}
+        geometry = feature.get("geometry") or {}
+        point = geometry.get("coordinates") if geometry.get("type") == "Point" else None
+        if isinstance(point, list) and len(point) >= 2:
+            row["longitude"], row["latitude"] = _property(point[0]), _property(point[1])
+        yield number, row
