@@ -42,18 +42,24 @@ def _libpq(url):
     return arguments, env
 
 
+def _sqlite_copy(source, target):
+    """Copy one SQLite database onto another with the online backup API (page by page,
+    consistent even while the source is being written)."""
+    origin = sqlite3.connect(source)
+    destination = sqlite3.connect(target)
+    try:
+        with destination:
+            origin.backup(destination)
+    finally:
+        destination.close()
+        origin.close()
+
+
 def backup(target):
     """Write a consistent copy of the database to `target` while the site runs."""
     url = db.engine.url
     if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(_sqlite_path(url))
-        destination = sqlite3.connect(target)
-        try:
-            with destination:
-                source.backup(destination)
-        finally:
-            destination.close()
-            source.close()
+        _sqlite_copy(_sqlite_path(url), target)
         return "sqlite"
     arguments, env = _libpq(url)
     subprocess.run(  # noqa: S603
@@ -73,14 +79,7 @@ def restore(source):
     db.engine.dispose()
     url = db.engine.url
     if url.get_backend_name() == "sqlite":
-        origin = sqlite3.connect(source)
-        destination = sqlite3.connect(_sqlite_path(url))
-        try:
-            with destination:
-                origin.backup(destination)
-        finally:
-            destination.close()
-            origin.close()
+        _sqlite_copy(source, _sqlite_path(url))
         return "sqlite"
     arguments, env = _libpq(url)
     subprocess.run(  # noqa: S603

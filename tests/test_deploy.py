@@ -44,6 +44,30 @@ def wait_for(port, timeout=60, path="/healthz"):
     raise RuntimeError(f"nothing answers on {port}")
 
 
+def start_gunicorn(port, env, *options):
+    """gunicorn with the repository's settings (peacemap/deploy/gunicorn.conf.py) on
+    `port`, for tests that need the real server; the caller waits for it and stops it."""
+    return subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(DEPLOY / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            *options,
+            "app:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """gunicorn (2 sync workers, the repository's settings) and nginx in front of it."""
@@ -66,24 +90,7 @@ def site(tmp_path_factory):
         db.session.commit()
         db.engine.dispose()
     app_port, proxy_port = free_port(), free_port()
-    gunicorn = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(DEPLOY / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{app_port}",
-            "--access-logfile",
-            "/dev/null",
-            "app:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    gunicorn = start_gunicorn(app_port, env)
     config = tmp / "nginx.conf"
     temp = tmp / "nginx-temp"
     temp.mkdir()

@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select
 from peacemap.extensions import db
 from peacemap.models import AuditEvent, Organisation, Submission
 from peacemap.search import service
-from tests.test_deploy import ROOT, free_port, wait_for
+from tests.test_deploy import ROOT, free_port, start_gunicorn, wait_for
 from tests.test_multinode import post_form
 
 WORKER = textwrap.dedent(
@@ -142,32 +142,14 @@ def crowd(base, clients=20, each=10):
 def test_two_hundred_submissions_at_once_are_all_saved(app, tmp_path):
     db.session.commit()
     port = free_port()
-    server = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "peacemap/deploy/gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "4",
-            "--access-logfile",
-            "/dev/null",
-            "app:app",
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "PEACEMAP_INSTANCE_PATH": str(tmp_path / "crowd"),
-            "PEACEMAP_SQLALCHEMY_DATABASE_URI": database_url(app),
-            "PEACEMAP_SECRET_KEY": "crowd",
-            "PEACEMAP_SUBMISSION_RATE_LIMIT": "10000 per minute",
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    env = {
+        **os.environ,
+        "PEACEMAP_INSTANCE_PATH": str(tmp_path / "crowd"),
+        "PEACEMAP_SQLALCHEMY_DATABASE_URI": database_url(app),
+        "PEACEMAP_SECRET_KEY": "crowd",
+        "PEACEMAP_SUBMISSION_RATE_LIMIT": "10000 per minute",
+    }
+    server = start_gunicorn(port, env, "--workers", "4")
     try:
         wait_for(port)
         codes = crowd(f"http://127.0.0.1:{port}")

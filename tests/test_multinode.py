@@ -4,7 +4,6 @@ through one is searched and shown by the other, and a rate limit hit on one coun
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 import requests
@@ -17,7 +16,7 @@ from peacemap.extensions import db
 from peacemap.search import service
 from tests.conftest import form_values
 from tests.postgres import PostgresServer
-from tests.test_deploy import ROOT, free_port, wait_for
+from tests.test_deploy import free_port, start_gunicorn, wait_for
 
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 MODERATOR = ("nodes@example.org", "two servers, one truth")
@@ -76,26 +75,7 @@ def cluster(tmp_path_factory):
             "PEACEMAP_LOGIN_RATE_LIMIT": "4 per minute",
             "PEACEMAP_WORKERS": "1",
         }
-        processes.append(
-            subprocess.Popen(  # noqa: S603
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "-c",
-                    "peacemap/deploy/gunicorn.conf.py",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--access-logfile",
-                    "/dev/null",
-                    "app:app",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
+        processes.append(start_gunicorn(port, env))
     try:
         wait_for(redis_port, path=None)
         for port in ports:

@@ -50,19 +50,29 @@ def theme_field():
     )
 
 
-class OrganisationFilterForm(ListForm):
-    """Filters of /organisations; options and their counts come from the published data."""
-
-    country = country_field()
-    region = SelectField(
+def region_field():
+    """A region filter: a first-level region's name; options are set from the data."""
+    return SelectField(
         _l("Region"), default="", validate_choice=False, validators=[Optional(), Length(max=120)]
     )
-    theme = theme_field()
-    type = SelectField(
+
+
+def type_field():
+    """An organisation type filter, with every type as an option."""
+    return SelectField(
         _l("Type"),
         default="",
         choices=[SelectChoice("", _l("All types")), *OrganisationType.choices()],
     )
+
+
+class OrganisationFilterForm(ListForm):
+    """Filters of /organisations; options and their counts come from the published data."""
+
+    country = country_field()
+    region = region_field()
+    theme = theme_field()
+    type = type_field()
     verification = SelectField(
         _l("Verification"),
         default="",

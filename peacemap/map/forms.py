@@ -5,8 +5,13 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from peacemap.directory.forms import ListForm, country_field, theme_field
-from peacemap.models import OrganisationType
+from peacemap.directory.forms import (
+    ListForm,
+    country_field,
+    region_field,
+    theme_field,
+    type_field,
+)
 
 MAX_ZOOM = 20
 
@@ -37,15 +42,9 @@ class MapFilterForm(ListForm):
     """Filters of /map and of /api/v1/*.geojson: those of search, a year and an area."""
 
     country = country_field()
-    region = SelectField(
-        _l("Region"), default="", validate_choice=False, validators=[Optional(), Length(max=120)]
-    )
+    region = region_field()
     theme = theme_field()
-    type = SelectField(
-        _l("Type"),
-        default="",
-        choices=[SelectChoice("", _l("All types")), *OrganisationType.choices()],
-    )
+    type = type_field()
     year = IntegerField(
         _l("Initiatives running in"),
         validators=[Optional(), NumberRange(min=1900, max=2100)],
