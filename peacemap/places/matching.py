@@ -23,9 +23,15 @@ def match(text, country=None):
 
     Prefers places in `country`, then the most populous. Returns None when nothing matches.
     """
+    found = matches(text, country)
+    return found[0] if found else None
+
+
+def matches(text, country=None):
+    """Every place whose name or alternate name is `text`, best first (see `match`)."""
     key = fold(text or "")
     if not key:
-        return None
+        return []
     index = _index()
     start = bisect.bisect_left(index, (key,))
     found = []
@@ -33,10 +39,8 @@ def match(text, country=None):
         if name != key:
             break
         found.append(places()[geonameid])
-    if not found:
-        return None
     found.sort(key=lambda place: (place.country != country, -place.population))
-    return found[0]
+    return found
 
 
 def suggest(prefix, country=None, limit=10):

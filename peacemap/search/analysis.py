@@ -1,6 +1,7 @@
 """The Whoosh analyzers: one for matching (normalised and stemmed), one for spelling."""
 
-from functools import cache
+import re
+from functools import cache, lru_cache
 
 from whoosh.analysis import Filter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.lang import stopwords_for_language
@@ -47,3 +48,17 @@ def text_analyzer():
 def spelling_analyzer():
     """Normalised but unstemmed words, for "did you mean"."""
     return _tokens() | NormaliseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=3)
+
+
+_WORD = re.compile(WORD)
+
+
+@lru_cache(maxsize=100_000)
+def _indexed_form(word):
+    """What the text analyzer makes of one word (None for a stop word)."""
+    return next((token.text for token in text_analyzer()(word)), None)
+
+
+def matching_spans(text, terms):
+    """[(start, end)] of the words of `text` whose indexed form is in `terms` (snippets)."""
+    return [found.span() for found in _WORD.finditer(text) if _indexed_form(found.group()) in terms]

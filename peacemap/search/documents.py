@@ -17,7 +17,6 @@ from peacemap.models import (
     VerificationLevel,
 )
 from peacemap.places import gazetteer
-from peacemap.places.matching import match
 from peacemap.places.visibility import REGION_VISIBLE
 
 KINDS = {"organisation": Organisation, "initiative": Initiative}
@@ -30,34 +29,42 @@ def doc_id(kind, record_id):
 
 @cache
 def _country_names(code):
-    return [Locale.parse(lang).territories.get(code, code) for lang in LANGUAGES] + [code]
+    names = [Locale.parse(lang).territories.get(code, code) for lang in LANGUAGES] + [code]
+    return list(dict.fromkeys(names))
 
 
-@cache
-def _region_names(name, country):
-    """A region's name and the spellings of the town it is named after (Tombouctou: تمبكتو)."""
-    town = match(name, country)
-    names = (name,)
-    if town is not None and gazetteer.fold(town.admin1 or "") == gazetteer.fold(name):
-        names += (town.name, *town.alternate_names)
-    return names
+def place_token(geonameid):
+    """One indexed word standing for a gazetteer place: its names are found through it.
+
+    Indexing a token instead of every alternate name (Kayes has forty) keeps documents
+    small; a search for any spelling of the place adds the token (see service.expand_places).
+    """
+    return f"gn{geonameid}"
+
+
+def region_token(country, admin1):
+    """One indexed word standing for a region (first-level unit) of a country."""
+    return "rg" + country.lower() + "".join(gazetteer.fold(admin1).split())
 
 
 def place_words(locations, precision):
-    """Place names a visitor may find the record by: never more precise than agreed."""
-    words, regions, countries = [], set(), set()
+    """Place names and tokens a visitor may find the record by: never more precise than
+    agreed. Returns (words, names for "did you mean", regions)."""
+    words, names, regions, countries = [], [], set(), []
     for location in locations:
-        countries.add(location.country)
+        if location.country not in countries:
+            countries.append(location.country)
         if precision in (LocationPrecision.EXACT, LocationPrecision.COMMUNE):
-            place = gazetteer.get(location.geonameid) if location.geonameid else None
-            words += [location.name, *(place.alternate_names if place else ())]
-            words += [location.admin2 or ""]
+            names += [location.name, location.admin2 or ""]
+            if location.geonameid:
+                words.append(place_token(location.geonameid))
         if precision in REGION_VISIBLE and location.admin1:
             regions.add(location.admin1)
-            words += list(_region_names(location.admin1, location.country))
+            names.append(location.admin1)
+            words.append(region_token(location.country, location.admin1))
     for country in countries:
-        words += _country_names(country)
-    return words, sorted(regions)
+        names += _country_names(country)
+    return words + names, names, sorted(regions)
 
 
 def _texts(*dicts):
@@ -66,7 +73,7 @@ def _texts(*dicts):
 
 def organisation_document(org):
     """The fields indexed for a published organisation."""
-    places, regions = place_words(org.locations, org.location_precision)
+    places, place_names, regions = place_words(org.locations, org.location_precision)
     names = [org.name, org.acronym or "", *(org.alternate_names or [])]
     themes = [label for theme in org.themes for label in theme.labels.values()]
     summary = _texts(org.summary)
@@ -80,9 +87,9 @@ def organisation_document(org):
             + [text for item in org.achievements for text in _texts(item.text)]
             + themes
             + places
-            + _country_names(org.country)
+            + [name for name in _country_names(org.country) if name not in place_names]
         ),
-        "spell": "\n".join(names + themes + places),
+        "spell": "\n".join(names + themes + place_names),
         "country": org.country,
         "region": ",".join(regions),
         "theme": ",".join(theme.slug for theme in org.themes),
@@ -95,7 +102,7 @@ def organisation_document(org):
 
 def initiative_document(initiative):
     """The fields indexed for a published initiative."""
-    places, regions = place_words(initiative.locations, initiative.location_precision)
+    places, place_names, regions = place_words(initiative.locations, initiative.location_precision)
     titles = _texts(initiative.title)
     themes = [label for theme in initiative.themes for label in theme.labels.values()]
     orgs = [
@@ -110,7 +117,7 @@ def initiative_document(initiative):
         "kind": "initiative",
         "names": "\n".join(titles),
         "text": "\n".join(summary + _texts(initiative.description) + themes + places + orgs),
-        "spell": "\n".join(titles + themes + places),
+        "spell": "\n".join(titles + themes + place_names),
         "country": ",".join(sorted({location.country for location in initiative.locations})),
         "region": ",".join(regions),
         "theme": ",".join(theme.slug for theme in initiative.themes),

@@ -16,9 +16,9 @@ from peacemap.extensions import db
 from peacemap.models import Initiative, Organisation
 from peacemap.pagination import Page
 from peacemap.places import gazetteer
-from peacemap.places.matching import match
+from peacemap.places.matching import matches
 from peacemap.search import documents
-from peacemap.search.analysis import text_analyzer
+from peacemap.search.analysis import matching_spans, text_analyzer
 from peacemap.search.postgres import PostgresIndex
 from peacemap.search.whoosh_index import IndexUnavailable, WhooshIndex
 
@@ -99,24 +99,30 @@ LATIN_NAME = re.compile(r"^[A-ZÀ-Þ][a-zà-ɏ'-]{3,}( [A-ZÀ-Þ][a-zà-ɏ'-]+)*
 def expand_places(text, limit=20):
     """Let a place name typed in one script or spelling find it written in another.
 
-    "تمبكتو" becomes "(تمبكتو OR Timbuktu OR Tombouctou ...)" using the gazetteer's names, so
-    free text that names the town in French or English is found too. Words inside quotes,
-    operators and short words are left alone.
+    "تمبكتو" becomes "(تمبكتو OR Timbuktu OR Tombouctou ... OR gn2449067 OR rgmltombouctou)":
+    the gazetteer's Latin names find free text that names the town, and the place and region
+    tokens find every record located there (documents index a token, not forty names).
+    Words inside quotes, operators and short words are left alone.
     """
     if '"' in text:
         return text
     words = []
     for word in text.split():
-        place = match(word) if len(word) >= 3 and word.upper() not in OPERATORS else None
-        if place is None:
+        places = matches(word)[:5] if len(word) >= 3 and word.upper() not in OPERATORS else []
+        if not places:
             words.append(word)
             continue
         names = {gazetteer.fold(word): word}
-        for name in (place.name, *place.alternate_names):
+        tokens = []
+        for place in places:
+            tokens.append(documents.place_token(place.geonameid))
+            if place.admin1 and gazetteer.fold(place.admin1) == gazetteer.fold(place.name):
+                tokens.append(documents.region_token(place.country, place.admin1))
+        for name in (places[0].name, *places[0].alternate_names):
             if LATIN_NAME.match(name) and gazetteer.fold(name) not in names and len(names) < limit:
                 names[gazetteer.fold(name)] = name
         quoted = [f'"{name}"' if " " in name else name for name in names.values()]
-        words.append("(" + " OR ".join(quoted) + ")" if len(quoted) > 1 else word)
+        words.append("(" + " OR ".join(quoted + list(dict.fromkeys(tokens))) + ")")
     return " ".join(words)
 
 
@@ -124,12 +130,13 @@ OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 
 
 def _load(found):
-    """The published records for these (kind, id) pairs, in two queries."""
+    """The published records for these (kind, id) pairs, in two queries (columns only: the
+    results page shows no related rows)."""
     records = {}
-    for kind in documents.KINDS:
+    for kind, model in documents.KINDS.items():
         ids = [number for k, number in found if k == kind]
         if ids:
-            for record in documents.published(kind, ids):
+            for record in db.session.scalars(model.published().where(model.id.in_(ids))):
                 records[(kind, record.id)] = record
     return records
 
@@ -144,11 +151,7 @@ def snippet(text, terms, width=220):
     """The part of `text` around the first matched word, as [(text, is_match)] pieces."""
     if not text:
         return []
-    spans = [
-        (token.startchar, token.endchar)
-        for token in text_analyzer()(text, chars=True, mode="query")
-        if token.text in terms
-    ]
+    spans = matching_spans(text, terms)
     start = max(0, spans[0][0] - 60) if spans else 0
     if start > 0:  # begin on a word, not in the middle of one
         space = text.find(" ", start, spans[0][0])

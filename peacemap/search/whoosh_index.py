@@ -4,18 +4,19 @@ import os
 import shutil
 import threading
 import time
-from collections import Counter
-from itertools import chain
+from functools import lru_cache
 from pathlib import Path
 
 from whoosh import index
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
-from whoosh.query import And, Every, Term
+from whoosh.query import Every
 
 from peacemap.search.analysis import spelling_analyzer, text_analyzer
+from peacemap.search.engine import Engine, iter_bits
 
 FACETS = ("kind", "country", "region", "theme", "type", "verified")
+SORTS = {"name": ("sort_name", False), "updated": ("updated", True)}
 NAME_BOOST = 4.0  # a word in a name or acronym counts four times a word elsewhere
 WRITE_TIMEOUT = 10
 BUILD_PROCS = max(
@@ -39,6 +40,29 @@ def schema():
         sort_name=ID(sortable=True),
         updated=NUMERIC(stored=True, sortable=True, bits=64),
     )
+
+
+@lru_cache(maxsize=2048)
+def _parser(group):
+    parser = MultifieldParser(
+        ["names", "text"], schema(), fieldboosts={"names": NAME_BOOST}, group=group
+    )
+    for plugin in (
+        plugins.FieldsPlugin,
+        plugins.WildcardPlugin,
+        plugins.RangePlugin,
+        plugins.BoostPlugin,
+        plugins.FuzzyTermPlugin,
+        plugins.RegexPlugin,
+    ):
+        parser.remove_plugin_class(plugin)
+    return parser
+
+
+@lru_cache(maxsize=2048)
+def _parse(text, group):
+    """Parsed queries are kept: Whoosh's parser takes milliseconds, visitors repeat queries."""
+    return _parser(group).parse(text) if text.strip() else Every()
 
 
 class IndexUnavailable(RuntimeError):
@@ -98,90 +122,52 @@ class WhooshIndex:
 
     def parse(self, text, group=AndGroup):
         """A query for `text`: words, "phrases", AND/OR/NOT; no field names or wildcards."""
-        parser = MultifieldParser(
-            ["names", "text"], schema(), fieldboosts={"names": NAME_BOOST}, group=group
-        )
-        for plugin in (
-            plugins.FieldsPlugin,
-            plugins.WildcardPlugin,
-            plugins.RangePlugin,
-            plugins.BoostPlugin,
-            plugins.FuzzyTermPlugin,
-            plugins.RegexPlugin,
-        ):
-            parser.remove_plugin_class(plugin)
-        return parser.parse(text) if text.strip() else Every()
+        return _parse(text, group)
+
+    def engine(self):
+        """The bitset engine of the current searcher (one per index version)."""
+        searcher = self.searcher()
+        with self._lock:
+            engine = self._engines.get(id(searcher))
+            if engine is None or engine.searcher is not searcher:
+                engine = Engine(searcher, FACETS)
+                WhooshIndex._engines = {id(searcher): engine}
+        return engine
+
+    _engines = {}
 
     def search(self, text, filters, page, per_page, sort):
         """(hits as [(kind, id)], total, facet counts, query) for one page of results."""
-        searcher = self.searcher()
+        engine = self.engine()
         query = self.parse(text)
-        results = self._run(searcher, query, filters, page * per_page, sort)
-        if results.scored_length() == 0 and text.strip():
-            query = self.parse(text, OrGroup)  # no page has every word: any word will do
-            results = self._run(searcher, query, filters, page * per_page, sort)
-        matched = results.docs()
-        hits = [
-            tuple(results[i]["id"].split(":"))
-            for i in range((page - 1) * per_page, min(results.scored_length(), page * per_page))
-        ]
-        facets = self._count_facets(searcher, matched)
-        return [(kind, int(number)) for kind, number in hits], len(matched), facets, query
+        allowed = engine.filter_bits(filters)
+        matched = engine.match(query)
+        if allowed is not None:
+            matched &= allowed
+        if not matched and text.strip():
+            query = self.parse(text, OrGroup)  # no record has every word: any word will do
+            matched = engine.match(query)
+            if allowed is not None:
+                matched &= allowed
+        limit = page * per_page
+        if sort in SORTS:
+            field, reverse = SORTS[sort]
+            docnums = engine.sorted_top(matched, field, reverse, limit)
+        else:
+            docnums = engine.top(matched, engine.scoring_terms(query), limit)
+        hits = [tuple(engine.stored_key(n).split(":")) for n in docnums[(page - 1) * per_page :]]
+        facets = engine.facet_counts(matched)
+        return [(kind, int(number)) for kind, number in hits], matched.bit_count(), facets, query
 
     def ids(self, text, kind):
         """Ids of every `kind` record matching `text` (for the map: no ranking, no page)."""
-        searcher = self.searcher()
+        engine = self.engine()
+        allowed = engine.filter_bits({"kind": kind})
         for group in (AndGroup, OrGroup):
-            results = searcher.search(
-                self.parse(text, group), limit=None, filter=Term("kind", kind)
-            )
-            if not results.is_empty():
+            matched = engine.match(self.parse(text, group)) & allowed
+            if matched:
                 break
-        return {int(searcher.stored_fields(n)["id"].split(":")[1]) for n in results.docs()}
-
-    def _run(self, searcher, query, filters, limit, sort):
-        terms = [Term(name, value) for name, value in filters.items() if value]
-        sortedby, reverse = {
-            "name": ("sort_name", False),
-            "updated": ("updated", True),
-        }.get(sort, (None, False))
-        return searcher.search(
-            query,
-            limit=limit,
-            filter=And(terms) if terms else None,
-            sortedby=sortedby,
-            reverse=reverse,
-        )
-
-    def _count_facets(self, searcher, matched):
-        """{facet: {value: count}} over the matched documents, from a per-searcher table."""
-        table = self._facet_table(searcher)
-        counts = Counter(chain.from_iterable(table[docnum] for docnum in matched))
-        facets = {name: {} for name in FACETS}
-        for (name, value), count in counts.items():
-            facets[name][value] = count
-        return facets
-
-    _tables = {}
-
-    def _facet_table(self, searcher):
-        """For each document, its (facet, value) pairs: built once per index version.
-
-        Whoosh's own grouping rebuilds this on every search (about 0.3 s at 10,000
-        documents); here it is kept with the searcher until the index changes.
-        """
-        key = id(searcher)
-        table = self._tables.get(key)
-        if table is None:
-            reader = searcher.reader()
-            table = [() for _ in range(reader.doc_count_all())]
-            for name in FACETS:
-                for value in reader.lexicon(name):
-                    pair = (name, value.decode("utf-8"))
-                    for docnum in reader.postings(name, value).all_ids():
-                        table[docnum] = (*table[docnum], pair)
-            WhooshIndex._tables = {key: table}
-        return table
+        return {int(engine.stored_key(n).split(":")[1]) for n in iter_bits(matched)}
 
     def suggest(self, text):
         """A corrected query when some of its words are unknown to the index, else None."""

@@ -1,0 +1,211 @@
+"""The bitset engine answers exactly what Whoosh itself would, only faster.
+
+A Whoosh index of a few thousand synthetic documents (several segments, with deletions) is
+queried both ways: matches, counts, facets, sorting and the threshold algorithm are compared
+with Whoosh's own searcher and with brute force.
+"""
+
+import random
+
+import pytest
+
+from peacemap.search import engine
+from peacemap.search.whoosh_index import FACETS, WhooshIndex
+
+WORDS = [
+    "paix",
+    "sécurité",
+    "médiation",
+    "dialogue",
+    "jeunes",
+    "femmes",
+    "conflits",
+    "fonciers",
+    "réconciliation",
+    "cohésion",
+    "sociale",
+    "prévention",
+    "gouvernance",
+    "armes",
+    "légères",
+    "justice",
+    "réseau",
+    "alerte",
+    "précoce",
+    "peace",
+    "security",
+    "youth",
+    "women",
+    "land",
+    "rights",
+    "early",
+    "warning",
+    "network",
+    "organisations",
+]
+COUNTRIES = ["ML", "BF", "NE", "SN"]
+THEMES = ["mediation", "youth", "gender", "land", "early-warning"]
+
+
+def document(number, rng):
+    words = rng.choices(WORDS, k=rng.randint(3, 40))
+    country = rng.choice(COUNTRIES)
+    return {
+        "id": f"organisation:{number}",
+        "kind": "organisation" if number % 5 else "initiative",
+        "names": f"{rng.choice(['Association', 'Réseau', 'Groupe'])} {rng.choice(WORDS)} {number}",
+        "text": " ".join(words),
+        "spell": " ".join(words[:5]),
+        "country": country,
+        "region": rng.choice(["Ségou", "Mopti", "Gao", ""]),
+        "theme": ",".join(rng.sample(THEMES, rng.randint(0, 2))),
+        "type": rng.choice(["ngo", "network", "community_based"]),
+        "verified": rng.choice(["yes", "no"]),
+        "sort_name": f"{rng.choice(WORDS)} {number:05}",
+        "updated": rng.randint(1_600_000_000, 1_700_000_000),
+    }
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    """3,000 documents in a rebuilt index, then two commits: one adds, one replaces/deletes."""
+    rng = random.Random(11)
+    index = WhooshIndex(tmp_path_factory.mktemp("engine"))
+    index.rebuild(document(n, rng) for n in range(3000))
+    index.update(documents=[document(n, rng) for n in range(3000, 3200)])
+    index.update(
+        documents=[document(n, rng) for n in range(0, 300, 3)],  # replaced: old copies deleted
+        remove=[f"organisation:{n}" for n in range(1, 300, 7)],
+    )
+    return index
+
+
+QUERIES = [
+    "paix",
+    "sécurité jeunes",
+    "peace OR network",
+    "conflits NOT fonciers",
+    "réseau alerte précoce",
+    '"alerte précoce"',
+    "(jeunes OR youth) femmes",
+    "association",
+    "",
+    "xyzzy",
+]
+
+
+def whoosh_docs(index, text):
+    searcher = index.searcher()
+    return set(searcher.search(index.parse(text), limit=None).docs())
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_matches_and_counts_are_whooshs_own(index, text):
+    found = index.engine().match(index.parse(text))
+    assert set(engine.iter_bits(found)) == whoosh_docs(index, text)
+
+
+def test_the_index_has_segments_and_deletions(index):
+    reader = index.searcher().reader()
+    assert len(reader.leaf_readers()) > 1
+    assert reader.doc_count_all() > reader.doc_count()  # deleted documents are still there
+    assert index.engine().live.bit_count() == reader.doc_count()
+
+
+def test_facet_counts_and_filters_agree_with_stored_values(index):
+    eng = index.engine()
+    matched = eng.match(index.parse("paix"))
+    counts = eng.facet_counts(matched)
+    searcher = index.searcher()
+    expected = {name: {} for name in FACETS}
+    # Facet values are not stored; recount from the postings Whoosh itself reports.
+    for name in FACETS:
+        for value in searcher.reader().lexicon(name):
+            docs = set(searcher.search(_term(name, value.decode()), limit=None).docs())
+            count = len(docs & set(engine.iter_bits(matched)))
+            if count:
+                expected[name][value.decode()] = count
+    assert counts == expected
+    allowed = eng.filter_bits({"country": "ML", "verified": "yes"})
+    both = whoosh_docs(index, "paix") & set(
+        searcher.search(_and(("country", "ML"), ("verified", "yes")), limit=None).docs()
+    )
+    assert set(engine.iter_bits(matched & allowed)) == both
+
+
+def _term(name, value):
+    from whoosh.query import Term
+
+    return Term(name, value)
+
+
+def _and(*pairs):
+    from whoosh.query import And
+
+    return And([_term(name, value) for name, value in pairs])
+
+
+@pytest.mark.parametrize("text", ["paix", "sécurité jeunes", "réseau alerte précoce", "peace"])
+def test_threshold_algorithm_finds_the_true_top(index, text, monkeypatch):
+    eng = index.engine()
+    query = index.parse(text)
+    matched = eng.match(query)
+    terms = eng.scoring_terms(query)
+    monkeypatch.setattr(engine, "DIRECT", 0)  # threshold algorithm everywhere
+    clever = eng.top(matched, terms, 25)
+    monkeypatch.setattr(engine, "DIRECT", 10**9)  # every match scored
+    brute = eng.top(matched, terms, 25)
+    assert clever == brute
+    assert len(clever) == min(25, matched.bit_count())
+
+
+@pytest.mark.parametrize("text", ["paix", "sécurité jeunes", "réseau alerte précoce"])
+def test_ranking_follows_whooshs_bm25(index, text):
+    """Impacts are quantised to a byte, so the order may differ slightly, never the quality."""
+    eng = index.engine()
+    query = index.parse(text)
+    ours = eng.top(eng.match(query), eng.scoring_terms(query), 10)
+    results = index.searcher().search(query, limit=None)
+    score = {hit.docnum: hit.score for hit in results}
+    tenth = sorted(score.values(), reverse=True)[9]
+    assert all(score[docnum] >= tenth * 0.95 for docnum in ours)
+    assert max(score, key=score.get) in ours
+
+
+@pytest.mark.parametrize("field,reverse", [("sort_name", False), ("updated", True)])
+def test_sorted_pages_match_the_stored_order(index, field, reverse, monkeypatch):
+    eng = index.engine()
+    matched = eng.match(index.parse("paix"))
+    values = {}
+    for reader, offset, _cache in eng.leaves:
+        column = list(reader.column_reader(field))
+        for docnum in range(reader.doc_count_all()):
+            values[offset + docnum] = column[docnum]
+    if reverse:
+        docs = sorted(engine.iter_bits(matched), key=lambda d: (-values[d], d))
+    else:
+        docs = sorted(engine.iter_bits(matched), key=lambda d: (values[d], d))
+    for direct in (0, 10**9):
+        monkeypatch.setattr(engine, "DIRECT", direct)
+        assert eng.sorted_top(matched, field, reverse, 30) == docs[:30]
+
+
+def test_a_commit_keeps_the_big_segments_cache(index):
+    before = index.engine()
+    big = max(before.leaves, key=lambda leaf: leaf[2].size)[2]
+    before.match(index.parse("paix"))
+    index.update(documents=[document(5000, random.Random(5)) | {"names": "Zanzibarien"}])
+    after = index.engine()
+    assert after is not before
+    assert any(cache is big for _reader, _offset, cache in after.leaves)
+    found = after.match(index.parse("zanzibarien"))
+    assert found.bit_count() == 1
+    assert set(engine.iter_bits(after.match(index.parse("paix")))) == whoosh_docs(index, "paix")
+
+
+def test_bitset_helpers():
+    bits = engine.bits_of([0, 7, 8, 1000], 1001)
+    assert list(engine.iter_bits(bits)) == [0, 7, 8, 1000]
+    bitmap = engine.bitmap_of(bits, 1001)
+    assert [d for d in range(1001) if bitmap[d >> 3] >> (d & 7) & 1] == [0, 7, 8, 1000]
+    assert list(engine.iter_bits(0)) == []
