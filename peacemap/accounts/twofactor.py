@@ -9,7 +9,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import time
 
 import pyotp
 import segno
@@ -93,12 +92,12 @@ def turn_off(user):
 
 # -- checking codes ------------------------------------------------------------------------------
 def matching_step(secret, code, now=None):
-    """The time step whose code is `code` (within the valid window), or None."""
+    """The time step whose code is `code` (within the valid window of `now`, a UTC datetime)."""
     code = normalise_code(code)
     if not TOTP_PATTERN.match(code):
         return None
     totp = pyotp.TOTP(secret)
-    current = totp.timecode(now or time.time())
+    current = totp.timecode(now or utcnow())
     for step in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):
             return step
