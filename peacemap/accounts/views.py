@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
@@ -136,10 +137,12 @@ def second_step():
             response = _sign_in(user, session[PENDING_KEY].get("next"))
             if used == "recovery":
                 flash(
-                    _(
-                        "You signed in with a recovery code; %(count)s are left. "
+                    ngettext(
+                        "You signed in with a recovery code; %(num)s is left. "
                         "Make new ones in your two-factor settings.",
-                        count=remaining,
+                        "You signed in with a recovery code; %(num)s are left. "
+                        "Make new ones in your two-factor settings.",
+                        remaining,
                     )
                 )
             return response
