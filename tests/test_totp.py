@@ -401,6 +401,21 @@ def test_turning_off_when_required_means_setting_up_again(client, enrolled, cloc
     assert shown.replace(" ", "") != old_secret
 
 
+@pytest.mark.config(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+def test_code_guesses_in_the_settings_are_throttled(client, enrolled, clock):
+    sign_in_enrolled(client, enrolled, clock)
+    statuses = [
+        fill_and_post(
+            client,
+            "/en/account/two-factor",
+            {"off-credential": "000000"},
+            "form[action$='disable']",
+        ).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [400, 400, 400, 429]
+
+
 # -- resets --------------------------------------------------------------------------------------
 def test_an_admin_resets_a_lost_second_factor(client, enrolled, clock):
     moderator, _codes = enrolled()

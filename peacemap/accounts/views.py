@@ -41,7 +41,10 @@ bp = Blueprint("accounts", __name__, url_prefix="/<lang_code>")
 
 PENDING_KEY = "two_factor_pending"
 PENDING_SECONDS = 5 * 60  # between the right password and the code
-PENDING_TRIES = 5  # wrong codes before the password must be typed again
+# Wrong codes before the password must be typed again. The count lives in the (signed, not
+# server-side) session, so a client could replay an older cookie: the rate limits on the code
+# step, per address and per account, are the bound that holds.
+PENDING_TRIES = 5
 
 
 def safe_next(target):
@@ -269,6 +272,7 @@ def two_factor():
 
 
 @bp.post("/account/two-factor/enable")
+@limiter.limit(login_limit)
 @signed_in_required
 def enable_two_factor():
     """Turn the second factor on with a first code from the app; shows the recovery codes."""
@@ -286,6 +290,7 @@ def enable_two_factor():
 
 
 @bp.post("/account/two-factor/recovery-codes")
+@limiter.limit(login_limit)
 @signed_in_required
 def new_recovery_codes():
     """Replace the recovery codes (a current code from the app is needed)."""
@@ -303,6 +308,7 @@ def new_recovery_codes():
 
 
 @bp.post("/account/two-factor/disable")
+@limiter.limit(login_limit)
 @signed_in_required
 def disable_two_factor():
     """Turn the second factor off (password or current code); when required, set it up again."""
