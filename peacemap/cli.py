@@ -108,6 +108,23 @@ def users_create(email, role, display_name):
     click.echo(f"Created {user.role.value} {user.email}.")
 
 
+@users_cli.command("reset-2fa")
+@click.argument("email")
+def users_reset_2fa(email):
+    """Remove an account's second factor (a lost phone); it sets one up at its next sign-in."""
+    from peacemap import audit
+    from peacemap.accounts import twofactor
+    from peacemap.models import User
+
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    twofactor.turn_off(user)
+    audit.record(None, "user.2fa_reset", user, note="flask users reset-2fa")
+    db.session.commit()
+    click.echo(f"Two-factor authentication reset for {user.email}.")
+
+
 class _ProgressBars:
     """click progress bars on stderr, a new one for each phase of a long command."""
 

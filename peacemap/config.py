@@ -53,7 +53,10 @@ class Defaults:
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
     SUBMISSION_RATE_LIMIT = "5 per hour;20 per day"
-    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"  # also the sign-in's code step
+    # Moderators and admins see contacts that at-risk organisations keep private: every such
+    # account must have a second factor (TOTP) before it reaches a moderator page.
+    REQUIRE_TWO_FACTOR = True
     TRACK_RATE_LIMIT = "20 per hour"
     API_RATE_LIMIT = "300 per minute"  # per address, for every /api/v1/ endpoint
     BABEL_DEFAULT_LOCALE = "fr"

@@ -74,6 +74,9 @@ def app(tmp_path, monkeypatch, request, search_backend):
             "SEARCH_BACKEND": search_backend,
             "WTF_CSRF_ENABLED": True,
             "RATELIMIT_ENABLED": False,
+            # Off for the tests that sign moderators in with a password alone; the two-factor
+            # tests turn it on (tests/test_totp.py).
+            "REQUIRE_TWO_FACTOR": False,
             **(marker.kwargs if marker else {}),
         }
     )

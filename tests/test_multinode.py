@@ -73,6 +73,7 @@ def cluster(tmp_path_factory):
             "PEACEMAP_SEARCH_BACKEND": "postgres",
             "PEACEMAP_RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{redis_port}",
             "PEACEMAP_LOGIN_RATE_LIMIT": "4 per minute",
+            "PEACEMAP_REQUIRE_TWO_FACTOR": "false",  # the moderator signs in with a password
             "PEACEMAP_WORKERS": "1",
         }
         processes.append(start_gunicorn(port, env))

@@ -23,7 +23,7 @@ from peacemap.models.enums import (
     SubmissionState,
     VerificationLevel,
 )
-from peacemap.models.workflow import AuditEvent, Revision, Submission, User
+from peacemap.models.workflow import AuditEvent, RecoveryCode, Revision, Submission, User
 
 __all__ = [
     "Achievement",
@@ -40,6 +40,7 @@ __all__ = [
     "OrganisationType",
     "PublicationStatus",
     "Relationship",
+    "RecoveryCode",
     "RelationshipKind",
     "Revision",
     "Role",

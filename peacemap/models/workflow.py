@@ -24,6 +24,21 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Second factor (TOTP, RFC 6238). The secret is written when enrolment starts and counts
+    # only once totp_enabled_at is set; totp_last_step is the last time step accepted, so a
+    # code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+
+    recovery_codes: Mapped[list["RecoveryCode"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def two_factor_enabled(self):
+        """True once the account has confirmed an authenticator app."""
+        return self.totp_enabled_at is not None
 
     @property
     def is_active(self):
@@ -34,6 +49,22 @@ class User(UserMixin, db.Model):
     def is_admin(self):
         """True for administrators."""
         return self.role == Role.ADMIN
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that replaces a lost authenticator; only its SHA-256 hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+    # Also the index that finds a user's codes.
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
 
 
 class Submission(db.Model):

@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Conflict
 
 from peacemap import audit
+from peacemap.accounts import twofactor
 from peacemap.accounts.views import admin_required, moderator_required
 from peacemap.errors import render_error
 from peacemap.extensions import db
@@ -425,4 +426,20 @@ def toggle_user(user_id):
     user.active = not user.active
     audit.record(current_user, "user.activated" if user.active else "user.deactivated", user)
     db.session.commit()
+    return redirect(url_for(".users"))
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+@admin_required
+def reset_two_factor(user_id):
+    """Remove another account's second factor (a lost phone); it sets one up at next sign-in."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if not forms.ConfirmForm().validate_on_submit() or user.id == current_user.id:
+        abort(400)
+    twofactor.turn_off(user)
+    audit.record(current_user, "user.2fa_reset", user)
+    db.session.commit()
+    flash(_("Two-factor authentication reset for %(email)s.", email=user.email))
     return redirect(url_for(".users"))

@@ -37,6 +37,7 @@ def live_server(tmp_path_factory):
             "SECRET_KEY": "browser-tests",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'live.sqlite'}",
             "RATELIMIT_ENABLED": False,
+            "REQUIRE_TWO_FACTOR": False,  # the journeys sign a moderator in with a password
         }
     )
     with app.app_context():
