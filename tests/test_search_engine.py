@@ -209,3 +209,33 @@ def test_bitset_helpers():
     bitmap = engine.bitmap_of(bits, 1001)
     assert [d for d in range(1001) if bitmap[d >> 3] >> (d & 7) & 1] == [0, 7, 8, 1000]
     assert list(engine.iter_bits(0)) == []
+
+
+def _tokens(analyzer, text, **options):
+    return [
+        (token.text, token.stopped, token.pos, token.startchar, token.endchar)
+        for token in analyzer(text, positions=True, chars=True, **options)
+    ]
+
+
+def test_the_one_pass_analyzer_gives_the_reference_chains_tokens():
+    from peacemap.search.analysis import TextAnalyzer, reference_text_analyzer
+    from tests.test_bad_input import naughty_strings
+
+    fast, reference = TextAnalyzer(), reference_text_analyzer()
+    texts = naughty_strings() + [
+        "Les organisations de la société civile à Tombouctou: l'ONG « Paix » des jeunes",
+        "تُمْبُكْتُو جمعية الأمن والسلام",
+        "Réconciliation, réseaux d'alerte précoce and early-warning networks (2019)",
+        "the of and a an",
+    ]
+    for text in texts:
+        for options in (
+            {},
+            {"removestops": False},
+            {"mode": "query"},
+            {"start_pos": 5},
+            {"no_morph": True},
+        ):
+            assert _tokens(fast, text, **options) == _tokens(reference, text, **options), text
+        assert _tokens(fast, text, tokenize=False) == _tokens(reference, text, tokenize=False)
