@@ -145,18 +145,25 @@ def _and(*pairs):
     return And([_term(name, value) for name, value in pairs])
 
 
-@pytest.mark.parametrize("text", ["paix", "sécurité jeunes", "réseau alerte précoce", "peace"])
-def test_threshold_algorithm_finds_the_true_top(index, text, monkeypatch):
+@pytest.mark.parametrize(
+    "text", ["paix", "sécurité jeunes", "réseau alerte précoce", "peace", "peace OR network"]
+)
+def test_threshold_algorithm_and_max_score_find_the_true_top(index, text, monkeypatch):
     eng = index.engine()
     query = index.parse(text)
     matched = eng.match(query)
     terms = eng.scoring_terms(query)
-    monkeypatch.setattr(engine, "DIRECT", 0)  # threshold algorithm everywhere
-    clever = eng.top(matched, terms, 25)
+    monkeypatch.setattr(engine, "DIRECT", 0)
+    monkeypatch.setattr(engine, "CANDIDATES", 0)  # threshold algorithm everywhere
+    threshold = eng.top(matched, terms, 25)
+    monkeypatch.setattr(engine, "BUDGET", 0)
+    monkeypatch.setattr(engine, "CANDIDATES", 10**9)  # MaxScore candidates, all scored
+    max_score = eng.top(matched, terms, 25)
     monkeypatch.setattr(engine, "DIRECT", 10**9)  # every match scored
     brute = eng.top(matched, terms, 25)
-    assert clever == brute
-    assert len(clever) == min(25, matched.bit_count())
+    assert threshold == brute
+    assert max_score == brute
+    assert len(brute) == min(25, matched.bit_count())
 
 
 @pytest.mark.parametrize("text", ["paix", "sécurité jeunes", "réseau alerte précoce"])

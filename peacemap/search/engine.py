@@ -26,6 +26,9 @@ B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults
 LEVELS = 255  # impacts are quantised to one byte
 TOP = K1 + 1  # the largest value of the tf part of BM25
 DIRECT = 1000  # up to this many matches, every match is scored; above, threshold algorithm
+CANDIDATES = 6000  # MaxScore: when at most this many candidates remain, all are scored
+SAMPLE = 200  # documents scored for MaxScore's lower bound
+BUDGET = 800  # postings the threshold algorithm may read before MaxScore narrows the matches
 CHUNK = 16  # documents taken from each list at a time by the threshold algorithm
 KEYS_PER_SEGMENT = 20_000  # stored keys of shown documents kept per segment
 TERMS_PER_SEGMENT = 256  # cached posting lists per segment (least recently used are dropped)
@@ -156,6 +159,78 @@ class SegmentCache:
                 found = array("I", _stable_reverse(found, values))
             self.orders[key] = found
         return found
+
+
+def _scored(local, score, limit):
+    """[(score, -docnum)] of the best `limit` documents of `local`, every one scored."""
+    best = heapq.nlargest(limit, iter_bits(local), key=score)  # ties: lower docnum first
+    return [(score(docnum), -docnum) for docnum in best]
+
+
+def _threshold_top(local, lists, limit, size, score, budget):
+    """The threshold algorithm, a chunk of each list at a time: walk the lists from their
+    highest impacts; stop when no document not yet seen can beat the k-th best found.
+    Returns None when more than `budget` postings would be needed."""
+    bitmap = bitmap_of(local, size)
+    heap, seen = [], set()
+    lists = [(postings.order, postings.impacts, scale) for postings, scale in lists]
+    depth, deepest = 0, max(len(order) for order, _, _ in lists)
+    while depth < deepest:
+        if budget is not None and depth * len(lists) > budget:
+            return None
+        threshold = 0.0
+        for order, impacts, scale in lists:
+            chunk = order[depth : depth + CHUNK]
+            if not chunk:
+                continue
+            threshold += impacts[chunk[-1]] * scale
+            for docnum in chunk:
+                if docnum in seen or not bitmap[docnum >> 3] >> (docnum & 7) & 1:
+                    continue
+                seen.add(docnum)
+                entry = (score(docnum), -docnum)
+                if len(heap) < limit:
+                    heapq.heappush(heap, entry)
+                elif entry > heap[0]:
+                    heapq.heapreplace(heap, entry)
+        if len(heap) == limit and heap[0][0] >= threshold:
+            break
+        depth += CHUNK
+    return heap
+
+
+def _max_score_candidates(local, lists, limit, score):
+    """The matches that can still be in the top `limit` (the MaxScore idea, on bitsets).
+
+    A lower bound of the k-th best score comes from real documents: those matching as many
+    of the most valuable lists as possible. A document found only in lists whose best
+    contributions add up to less than that bound cannot enter the top, so the candidates
+    are the matches in the other ("essential") lists. When names carry a rare word, this
+    leaves a few thousand documents out of tens of thousands.
+    """
+    bounds = sorted(
+        ((postings.impacts[postings.order[0]] * scale, postings) for postings, scale in lists),
+        key=lambda pair: pair[0],
+    )
+    rich = local
+    for _bound, postings in reversed(bounds):
+        narrower = rich & postings.bits
+        if narrower.bit_count() >= limit:
+            rich = narrower
+    sample = []
+    for docnum in iter_bits(rich):
+        sample.append(docnum)
+        if len(sample) == SAMPLE:
+            break
+    if len(sample) < limit:
+        return local
+    floor = heapq.nlargest(limit, map(score, sample))[-1]
+    essential, total = 0, 0.0
+    for bound, postings in bounds:
+        total += bound
+        if total >= floor:
+            essential |= postings.bits
+    return local & essential
 
 
 def _scorer(weights):
@@ -379,34 +454,15 @@ class Engine:
             return found
         score = _scorer([(postings.impacts, scale) for postings, scale in lists])
         if local.bit_count() <= DIRECT:
-            best = heapq.nlargest(limit, iter_bits(local), key=score)  # ties: lower docnum
-            return [(score(docnum), -docnum) for docnum in best]
-        # Threshold algorithm, a chunk of each list at a time: walk the lists from their
-        # highest impacts; stop when no document not yet seen can beat the k-th best found.
-        bitmap = bitmap_of(local, size)
-        heap, seen = [], set()
-        lists = [(postings.order, postings.impacts, scale) for postings, scale in lists]
-        depth, deepest = 0, max(len(order) for order, _, _ in lists)
-        while depth < deepest:
-            threshold = 0.0
-            for order, impacts, scale in lists:
-                chunk = order[depth : depth + CHUNK]
-                if not chunk:
-                    continue
-                threshold += impacts[chunk[-1]] * scale
-                for docnum in chunk:
-                    if docnum in seen or not bitmap[docnum >> 3] >> (docnum & 7) & 1:
-                        continue
-                    seen.add(docnum)
-                    entry = (score(docnum), -docnum)
-                    if len(heap) < limit:
-                        heapq.heappush(heap, entry)
-                    elif entry > heap[0]:
-                        heapq.heapreplace(heap, entry)
-            if len(heap) == limit and heap[0][0] >= threshold:
-                break
-            depth += CHUNK
-        return heap
+            return _scored(local, score, limit)
+        found = _threshold_top(local, lists, limit, size, score, BUDGET)
+        if found is not None:
+            return found
+        # Many ties at the top (a rare word in names, common words in text): narrow first.
+        candidates = _max_score_candidates(local, lists, limit, score)
+        if candidates.bit_count() <= CANDIDATES:
+            return _scored(candidates, score, limit)
+        return _threshold_top(local, lists, limit, size, score, None)
 
     def sorted_top(self, matched, field, reverse, limit):
         """The first `limit` global docnums of `matched` ordered on a sortable column."""
