@@ -246,3 +246,29 @@ def test_the_one_pass_analyzer_gives_the_reference_chains_tokens():
         ):
             assert _tokens(fast, text, **options) == _tokens(reference, text, **options), text
         assert _tokens(fast, text, tokenize=False) == _tokens(reference, text, tokenize=False)
+
+
+def test_an_index_of_the_earlier_layout_still_takes_updates_and_sorts(tmp_path):
+    """Indexes built before sort values moved to columns keep working until rebuilt."""
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, NUMERIC
+
+    from peacemap.search.whoosh_index import schema
+
+    earlier = schema()
+    earlier.remove("sort_name")
+    earlier.remove("updated")
+    earlier.add("sort_name", ID(sortable=True))
+    earlier.add("updated", NUMERIC(stored=True, sortable=True, bits=64))
+    folder = tmp_path / "index-1"
+    folder.mkdir()
+    whoosh_index.create_in(folder, earlier)
+    (tmp_path / "CURRENT").write_text("index-1")
+    legacy = WhooshIndex(tmp_path)
+    rng = random.Random(3)
+    docs = [document(n, rng) | {"text": "paix"} for n in range(40)]
+    legacy.update(documents=docs)
+    hits, total, _facets, _query = legacy.search("paix", {}, 1, 10, "name")
+    assert total == 40
+    first = sorted(docs, key=lambda doc: doc["sort_name"])[:10]
+    assert [f"{kind}:{number}" for kind, number in hits] == [doc["id"] for doc in first]

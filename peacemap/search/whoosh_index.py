@@ -8,7 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from whoosh import index
-from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.columns import NumericColumn, VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, TEXT, Schema
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
 from whoosh.query import Every
 
@@ -18,10 +19,9 @@ from peacemap.search.engine import Engine, iter_bits
 FACETS = ("kind", "country", "region", "theme", "type", "verified")
 SORTS = {"name": ("sort_name", False), "updated": ("updated", True)}
 NAME_BOOST = 4.0  # a word in a name or acronym counts four times a word elsewhere
-WRITE_TIMEOUT = 10
-BUILD_PROCS = max(
-    1, min(2, os.cpu_count() or 1)
-)  # seconds to wait for another writer before giving up (LockError)
+WRITE_TIMEOUT = 10  # seconds to wait for another writer before giving up (LockError)
+# Processes writing segments during a rebuild (PEACEMAP_BUILD_PROCS, default: up to 2 cores).
+BUILD_PROCS = int(os.environ.get("PEACEMAP_BUILD_PROCS", 0)) or max(1, min(2, os.cpu_count() or 1))
 
 
 def schema():
@@ -37,8 +37,9 @@ def schema():
         theme=KEYWORD(commas=True),
         type=ID,
         verified=ID,
-        sort_name=ID(sortable=True),
-        updated=NUMERIC(stored=True, sortable=True, bits=64),
+        # Values kept in columns only: indexing them as terms cost 17 postings a document.
+        sort_name=COLUMN(VarBytesColumn()),
+        updated=COLUMN(NumericColumn("q")),
     )
 
 
@@ -63,6 +64,14 @@ def _parser(group):
 def _parse(text, group):
     """Parsed queries are kept: Whoosh's parser takes milliseconds, visitors repeat queries."""
     return _parser(group).parse(text) if text.strip() else Every()
+
+
+def _fitted(document, layout):
+    """The document as this index layout takes it (indexes built before the sort columns
+    took text as terms)."""
+    if isinstance(layout["sort_name"], COLUMN):
+        return document | {"sort_name": document["sort_name"].encode("utf-8")}
+    return document
 
 
 class IndexUnavailable(RuntimeError):
@@ -187,7 +196,14 @@ class WhooshIndex:
     def stored_keys(self):
         """{doc id: updated} of everything in the live index (for `flask search check`)."""
         searcher = self.searcher()
-        return {fields["id"]: fields["updated"] for fields in searcher.all_stored_fields()}
+        keys = {}
+        for reader, _offset in searcher.reader().leaf_readers():
+            if not reader.doc_count_all():
+                continue
+            updated = list(reader.column_reader("updated"))
+            for docnum in reader.all_doc_ids():
+                keys[reader.stored_fields(docnum)["id"]] = updated[docnum]
+        return keys
 
     # -- writing ------------------------------------------------------------------------------
     def update(self, documents=(), remove=()):
@@ -198,7 +214,7 @@ class WhooshIndex:
             for doc_id in remove:
                 writer.delete_by_term("id", doc_id)
             for document in documents:
-                writer.update_document(**document)
+                writer.update_document(**_fitted(document, ix.schema))
         except BaseException:
             writer.cancel()
             raise
@@ -213,10 +229,14 @@ class WhooshIndex:
         ix = index.create_in(folder, schema())
         # Both cores, each writing its own segment; no final merge (searches read them all).
         writer = ix.writer(procs=BUILD_PROCS, limitmb=128, multisegment=BUILD_PROCS > 1)
-        count = 0
+        count, spelled = 0, set()
         try:
             for document in documents:
-                writer.add_document(**document)
+                # "Did you mean" needs each word once in the index, not once per record: a
+                # line (theme label, place, country name) already given is left out.
+                lines = [line for line in document["spell"].split("\n") if line not in spelled]
+                spelled.update(lines)
+                writer.add_document(**_fitted(document | {"spell": "\n".join(lines)}, ix.schema))
                 count += 1
                 if progress:
                     progress(count)
