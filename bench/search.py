@@ -11,6 +11,7 @@ with facets, snippets and records loaded from the database) and through the bare
 
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -259,6 +260,8 @@ def run(app, size, backend):
             p50, p95 = percentiles(samples)
             print(f"{label:45} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
         approval_latency(backend)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory of this process (max RSS): {peak:.0f} MB")
 
 
 def approval_latency(backend):

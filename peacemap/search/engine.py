@@ -28,10 +28,11 @@ TOP = K1 + 1  # the largest value of the tf part of BM25
 DIRECT = 1000  # up to this many matches, every match is scored; above, threshold algorithm
 CANDIDATES = 6000  # MaxScore: when at most this many candidates remain, all are scored
 SAMPLE = 200  # documents scored for MaxScore's lower bound
+COMBINED = 5  # MaxScore: lists enumerated in every combination (2^5 intersections at most)
 BUDGET = 800  # postings the threshold algorithm may read before MaxScore narrows the matches
 CHUNK = 16  # documents taken from each list at a time by the threshold algorithm
 KEYS_PER_SEGMENT = 20_000  # stored keys of shown documents kept per segment
-TERMS_PER_SEGMENT = 256  # cached posting lists per segment (least recently used are dropped)
+TERMS_PER_SEGMENT = 128  # cached posting lists per segment (least recently used are dropped)
 _NONZERO = re.compile(rb"[^\x00]")
 
 
@@ -202,20 +203,22 @@ def _threshold_top(local, lists, limit, size, score, budget):
 def _max_score_candidates(local, lists, limit, score):
     """The matches that can still be in the top `limit` (the MaxScore idea, on bitsets).
 
-    A lower bound of the k-th best score comes from real documents: those matching as many
-    of the most valuable lists as possible. A document found only in lists whose best
-    contributions add up to less than that bound cannot enter the top, so the candidates
-    are the matches in the other ("essential") lists. When names carry a rare word, this
-    leaves a few thousand documents out of tens of thousands.
+    A lower bound of the k-th best score (the floor) comes from real documents: those
+    matching as many of the most valuable lists as possible. A document's score is at most
+    the sum of the best contributions of the lists it is in. The few most valuable lists are
+    enumerated in every combination; the rest count as if every document were in them. The
+    candidates are the documents in a combination that can reach the floor: when names carry
+    rare words, a few hundred documents out of tens of thousands.
     """
     bounds = sorted(
         ((postings.impacts[postings.order[0]] * scale, postings) for postings, scale in lists),
         key=lambda pair: pair[0],
+        reverse=True,
     )
     rich = local
-    for _bound, postings in reversed(bounds):
+    for _bound, postings in bounds:
         narrower = rich & postings.bits
-        if narrower.bit_count() >= limit:
+        if narrower.bit_count() >= 2 * limit:
             rich = narrower
     sample = []
     for docnum in iter_bits(rich):
@@ -225,12 +228,20 @@ def _max_score_candidates(local, lists, limit, score):
     if len(sample) < limit:
         return local
     floor = heapq.nlargest(limit, map(score, sample))[-1]
-    essential, total = 0, 0.0
-    for bound, postings in bounds:
-        total += bound
-        if total >= floor:
-            essential |= postings.bits
-    return local & essential
+    valuable, rest = bounds[:COMBINED], bounds[COMBINED:]
+    slack = sum(bound for bound, _postings in rest)
+    candidates = 0
+    for mask in range(1, 1 << len(valuable)):
+        chosen = [valuable[i] for i in range(len(valuable)) if mask >> i & 1]
+        if sum(bound for bound, _postings in chosen) + slack < floor:
+            continue
+        bits = local
+        for _bound, postings in chosen:
+            bits &= postings.bits
+        candidates |= bits
+    if slack >= floor:  # the other lists alone could reach the floor
+        candidates = local
+    return candidates
 
 
 def _scorer(weights):

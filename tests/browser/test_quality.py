@@ -33,7 +33,13 @@ PUBLIC_PAGES = [
     "/login",
     "/no-such-page",
 ]
-MODERATION_PAGES = ["/moderation/", "/moderation/records", "/moderation/audit", "/moderation/users"]
+MODERATION_PAGES = [
+    "/moderation/",
+    "/moderation/records",
+    "/moderation/audit",
+    "/moderation/users",
+    "/account/two-factor",
+]
 SCREENSHOTS = Path(
     os.environ.get("PEACEMAP_SCREENSHOTS", Path(__file__).parent / "screenshots")
 ).resolve()
