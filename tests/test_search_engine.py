@@ -272,3 +272,11 @@ def test_an_index_of_the_earlier_layout_still_takes_updates_and_sorts(tmp_path):
     assert total == 40
     first = sorted(docs, key=lambda doc: doc["sort_name"])[:10]
     assert [f"{kind}:{number}" for kind, number in hits] == [doc["id"] for doc in first]
+
+
+def test_lengths_read_at_once_are_whooshs_own(index):
+    for reader, _offset, _cache in index.engine().leaves:
+        for field in ("names", "text"):
+            slow = [reader.doc_field_length(n, field) for n in range(reader.doc_count_all())]
+            assert list(engine._read_lengths(reader, field, reader.doc_count_all())) == slow
+            assert any(slow)

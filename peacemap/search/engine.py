@@ -21,6 +21,8 @@ from array import array
 from collections import OrderedDict
 
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.util.numeric import byte_to_length
 
 B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults
 LEVELS = 255  # impacts are quantised to one byte
@@ -126,7 +128,7 @@ class SegmentCache:
     def _lengths(self, reader, field):
         lengths = self.lengths.get(field)
         if lengths is None:
-            lengths = array("I", (reader.doc_field_length(n, field) for n in range(self.size)))
+            lengths = _read_lengths(reader, field, self.size)
             self.lengths[field] = lengths
         return lengths
 
@@ -242,6 +244,23 @@ def _max_score_candidates(local, lists, limit, score):
     if slack >= floor:  # the other lists alone could reach the floor
         candidates = local
     return candidates
+
+
+def _read_lengths(reader, field, size):
+    """Every document's length of `field` in a segment (as BM25 uses it).
+
+    Whoosh 3 keeps lengths as one byte per document in a column file; reading the bytes at
+    once is a hundred times faster than asking document by document, which stays the
+    fallback for other codecs."""
+    try:
+        column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+        raw = column._dbfile.get(column._basepos, column._count) if column is not None else b""
+    except AttributeError:
+        return array("I", (reader.doc_field_length(n, field) for n in range(size)))
+    table = [0] + [byte_to_length(byte) for byte in range(1, 256)]
+    lengths = array("I", (table[byte] for byte in raw[:size]))
+    lengths.extend([0] * (size - len(lengths)))
+    return lengths
 
 
 def _scorer(weights):
