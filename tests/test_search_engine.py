@@ -280,3 +280,22 @@ def test_lengths_read_at_once_are_whooshs_own(index):
             slow = [reader.doc_field_length(n, field) for n in range(reader.doc_count_all())]
             assert list(engine._read_lengths(reader, field, reader.doc_count_all())) == slow
             assert any(slow)
+
+
+@pytest.mark.parametrize("text", ["paix", "réseau alerte précoce", "peace OR network"])
+def test_short_impact_heads_still_give_the_true_top(index, text, monkeypatch):
+    """Only the head of each impact order is kept; past it the engine scores candidates."""
+    query = index.parse(text)
+    matched = index.engine().match(query)
+    brute_engine = index.engine()
+    monkeypatch.setattr(engine, "DIRECT", 10**9)
+    brute = brute_engine.top(matched, brute_engine.scoring_terms(query), 25)
+    monkeypatch.setattr(engine, "DIRECT", 0)
+    monkeypatch.setattr(engine, "BUDGET", 10**9)
+    monkeypatch.setattr(engine, "ORDER_HEAD", 40)
+    monkeypatch.setattr(engine.Engine, "_segments", {})  # fresh caches, read with short heads
+    short = engine.Engine(index.searcher(), FACETS)
+    assert any(
+        not cache.postings(reader, "text", "paix").complete for reader, _o, cache in short.leaves
+    )
+    assert short.top(matched, short.scoring_terms(query), 25) == brute

@@ -34,7 +34,8 @@ COMBINED = 5  # MaxScore: lists enumerated in every combination (2^5 intersectio
 BUDGET = 800  # postings the threshold algorithm may read before MaxScore narrows the matches
 CHUNK = 16  # documents taken from each list at a time by the threshold algorithm
 KEYS_PER_SEGMENT = 20_000  # stored keys of shown documents kept per segment
-TERMS_PER_SEGMENT = 128  # cached posting lists per segment (least recently used are dropped)
+CACHE_BYTES = 32 << 20  # posting lists kept per segment (least recently used are dropped)
+ORDER_HEAD = 4096  # impact-ordered docnums kept per list for the threshold algorithm
 _NONZERO = re.compile(rb"[^\x00]")
 
 
@@ -63,19 +64,34 @@ def bitmap_of(bits, size):
     return bits.to_bytes((size + 7) // 8 + 1, "little")
 
 
+class Sparse(dict):
+    """Impacts of a rare term: docnum -> level, 0 for the documents without it."""
+
+    def __missing__(self, docnum):
+        return 0
+
+
 class Postings:
     """One term of one field in one segment."""
 
-    __slots__ = ("bits", "count", "impacts", "order")
+    __slots__ = ("bits", "count", "impacts", "order", "nbytes")
 
-    def __init__(self, bits, count, impacts, order):
+    def __init__(self, bits, count, impacts, order, size):
         self.bits = bits  # int: documents containing the term
         self.count = count
-        self.impacts = impacts  # a byte per document: its quantised BM25 tf part, 0 if absent
-        self.order = order  # array of docnums, highest impact first
+        # The quantised BM25 tf part of each document, 0 when absent: a byte per document of
+        # the segment, or a dictionary for rare terms.
+        self.impacts = impacts
+        self.order = order  # docnums, highest impact first (the first ORDER_HEAD of them)
+        dense = isinstance(impacts, bytearray)
+        self.nbytes = size // 8 + (size if dense else 100 * count) + 4 * len(order) + 200
+
+    @property
+    def complete(self):
+        return len(self.order) == self.count
 
 
-EMPTY = Postings(0, 0, b"", array("I"))
+EMPTY = Postings(0, 0, Sparse(), array("I"), 0)
 
 
 class SegmentCache:
@@ -85,6 +101,7 @@ class SegmentCache:
         self.size = size
         self.lock = threading.Lock()
         self.terms = OrderedDict()
+        self.nbytes = 0
         self.lengths = {}
         self.facets = None
         self.columns = {}
@@ -100,9 +117,12 @@ class SegmentCache:
                 return found
         found = self._read(reader, field, text)
         with self.lock:
-            self.terms[key] = found
-            while len(self.terms) > TERMS_PER_SEGMENT:
-                self.terms.popitem(last=False)
+            if key not in self.terms:
+                self.terms[key] = found
+                self.nbytes += found.nbytes
+            while self.nbytes > CACHE_BYTES and len(self.terms) > 1:
+                _key, dropped = self.terms.popitem(last=False)
+                self.nbytes -= dropped.nbytes
         return found
 
     def _read(self, reader, field, text):
@@ -113,17 +133,24 @@ class SegmentCache:
         ids, freqs = _read_postings(reader.postings(field, text))
         lengths = self._lengths(reader, field)
         average = (reader.field_length(field) / (reader.doc_count_all() or 1)) or 1
-        impacts = bytearray(self.size)
+        dense = len(ids) * 100 > self.size
+        impacts = bytearray(self.size) if dense else Sparse()
         buckets = [[] for _ in range(LEVELS + 1)]
+        levels = {}  # (tf, length) -> level: few distinct pairs
         for docnum, tf in zip(ids, freqs, strict=True):
-            part = tf * TOP / (tf + K1 * ((1 - B) + B * lengths[docnum] / average))
-            level = max(1, min(LEVELS, round(part / TOP * LEVELS)))
+            pair = (tf, lengths[docnum])
+            level = levels.get(pair)
+            if level is None:
+                part = tf * TOP / (tf + K1 * ((1 - B) + B * pair[1] / average))
+                level = levels[pair] = max(1, min(LEVELS, round(part / TOP * LEVELS)))
             impacts[docnum] = level
             buckets[level].append(docnum)
         order = array("I")
         for level in range(LEVELS, 0, -1):
-            order.extend(buckets[level])
-        return Postings(bits_of(ids, self.size), len(ids), impacts, order)
+            order.extend(buckets[level][: ORDER_HEAD - len(order)])
+            if len(order) >= ORDER_HEAD:
+                break
+        return Postings(bits_of(ids, self.size), len(ids), impacts, order, self.size)
 
     def _lengths(self, reader, field):
         lengths = self.lengths.get(field)
@@ -176,14 +203,18 @@ def _threshold_top(local, lists, limit, size, score, budget):
     Returns None when more than `budget` postings would be needed."""
     bitmap = bitmap_of(local, size)
     heap, seen = [], set()
-    lists = [(postings.order, postings.impacts, scale) for postings, scale in lists]
-    depth, deepest = 0, max(len(order) for order, _, _ in lists)
+    lists = [
+        (postings.order, postings.impacts, scale, postings.complete) for postings, scale in lists
+    ]
+    depth, deepest = 0, max(len(order) for order, _, _, _ in lists)
     while depth < deepest:
         if budget is not None and depth * len(lists) > budget:
             return None
         threshold = 0.0
-        for order, impacts, scale in lists:
+        for order, impacts, scale, complete in lists:
             chunk = order[depth : depth + CHUNK]
+            if not complete and len(chunk) < CHUNK:
+                return None  # only the head of this list is kept: no bound beyond it
             if not chunk:
                 continue
             threshold += impacts[chunk[-1]] * scale
@@ -492,7 +523,8 @@ class Engine:
         candidates = _max_score_candidates(local, lists, limit, score)
         if candidates.bit_count() <= CANDIDATES:
             return _scored(candidates, score, limit)
-        return _threshold_top(local, lists, limit, size, score, None)
+        found = _threshold_top(candidates, lists, limit, size, score, None)
+        return found if found is not None else _scored(candidates, score, limit)
 
     def sorted_top(self, matched, field, reverse, limit):
         """The first `limit` global docnums of `matched` ordered on a sortable column."""
