@@ -9,8 +9,8 @@ export FLASK_APP := app
         scan-tools
 TOOLS   := tests/browser/tools
 # wapiti3 for tests/test_scan.py, in a virtualenv of its own: its pinned dependencies clash with
-# ours. 3.2.3 is the newest release that runs on Python 3.11 (3.2.4 and later need 3.12+); with a
-# newer Python, e.g. `make scan-tools WAPITI_PYTHON=python3.12 WAPITI_VERSION=3.3.2`.
+# ours. 3.2.3 is the newest release that runs on Python 3.11 (3.2.4 and later need 3.12+, which
+# Debian 12 does not ship; 3.3 also renamed modules that tests/test_scan.py names).
 WAPITI_VENV    := .venv-wapiti
 WAPITI_VERSION ?= 3.2.3
 WAPITI_PYTHON  ?= $(PYTHON)
