@@ -49,7 +49,7 @@ test: install translations browser-tools scan-tools
 
 # The same suite with PostgreSQL holding the data and the search index (needs Debian's postgresql).
 # Browser tests are left out: their live server is the same whatever the backend.
-test-postgres: install translations
+test-postgres: install translations scan-tools
 	PEACEMAP_TEST_BACKEND=postgres $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 
 # Lighthouse and the Nu HTML Checker for tests/browser/test_audits.py (npm; Java runs vnu.jar).
