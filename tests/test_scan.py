@@ -158,6 +158,7 @@ def site(tmp_path_factory, request):
             db.session.scalars(select(Organisation.slug).order_by(Organisation.slug)),
             db.session.scalars(select(Initiative.slug).order_by(Initiative.slug)),
         )
+        db.session.remove()
         db.engine.dispose()
     port = free_port()
     env = {
