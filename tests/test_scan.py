@@ -42,12 +42,13 @@ LEVELS = {0: "info", 1: "low", 2: "medium", 3: "high", 4: "critical"}
 # buster, htaccess), other software (cms, wp_enum, spring4shell, shellshock, network_device,
 # takeover), a login brute force, time-based SQL injection (minutes of sleeps) and LDAP
 # injection (there is no directory server; its test misreads a form that shows the submitted
-# value back, HTML-escaped, as an injection).
+# value back, HTML-escaped, as an injection). Command injection (exec) too: the app runs no
+# command, and in one run of five its time-based payloads kept it going past
+# --max-attack-time for over six minutes (wapiti 3.2.3).
 VISITOR_MODULES = [
     "xss",
     "permanentxss",
     "sql",
-    "exec",
     "file",
     "redirect",
     "crlf",
@@ -59,7 +60,7 @@ VISITOR_MODULES = [
     "upload",
 ]
 # Behind the sign-in: the injections and the forms' CSRF protection (the headers are the same).
-MODERATOR_MODULES = ["xss", "permanentxss", "sql", "exec", "file", "redirect", "crlf", "csrf"]
+MODERATOR_MODULES = ["xss", "permanentxss", "sql", "file", "redirect", "crlf", "csrf"]
 # Each attack module stops after this many seconds: the scans take about four minutes in all
 # on two cores, and the modules cover the pages in order (links first, then forms).
 ATTACK_SECONDS = {"visitor": 30, "moderator": 15}
@@ -241,7 +242,8 @@ def wapiti(site, folder, who, *options):
         *options,
     ]
     started = time.monotonic()
-    run = subprocess.run(command, capture_output=True, text=True, timeout=900)  # noqa: S603
+    # --max-scan-time bounds the crawl only; the attacks are bounded by the modules' times.
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600)  # noqa: S603
     (folder / "wapiti.log").write_text(run.stdout + run.stderr)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     print(f"wapiti ({who}) took {time.monotonic() - started:.0f} s")
