@@ -5,8 +5,15 @@ PORT    ?= 5000
 BIN     := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test test-postgres lint format install translations db bench clean browser-tools
+.PHONY: run test test-postgres lint format install translations db bench clean browser-tools \
+        scan-tools
 TOOLS   := tests/browser/tools
+# wapiti3 for tests/test_scan.py, in a virtualenv of its own: its pinned dependencies clash with
+# ours. 3.2.3 is the newest release that runs on Python 3.11 (3.2.4 and later need 3.12+, which
+# Debian 12 does not ship; 3.3 also renamed modules that tests/test_scan.py names).
+WAPITI_VENV    := .venv-wapiti
+WAPITI_VERSION ?= 3.2.3
+WAPITI_PYTHON  ?= $(PYTHON)
 
 install: $(VENV)/.installed
 
@@ -36,13 +43,13 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install translations browser-tools
+test: install translations browser-tools scan-tools
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The same suite with PostgreSQL holding the data and the search index (needs Debian's postgresql).
 # Browser tests are left out: their live server is the same whatever the backend.
-test-postgres: install translations
+test-postgres: install translations scan-tools
 	PEACEMAP_TEST_BACKEND=postgres $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 
 # Lighthouse and the Nu HTML Checker for tests/browser/test_audits.py (npm; Java runs vnu.jar).
@@ -55,9 +62,20 @@ browser-tools:
 	  echo "npm not found: the Lighthouse and HTML checks will be skipped (apt-get install nodejs npm default-jre-headless)"; \
 	fi
 
+# The web vulnerability scanner for tests/test_scan.py. Without PyPI the install fails quietly and
+# the scan test says so (and fails in CI, where PEACEMAP_REQUIRE_ALL=1).
+scan-tools:
+	@if [ ! -f $(WAPITI_VENV)/.installed-$(WAPITI_VERSION) ]; then \
+	  { $(WAPITI_PYTHON) -m venv --clear $(WAPITI_VENV) \
+	    && $(WAPITI_VENV)/bin/python -m pip install --quiet --upgrade pip \
+	    && $(WAPITI_VENV)/bin/python -m pip install --quiet 'wapiti3==$(WAPITI_VERSION)' \
+	    && touch $(WAPITI_VENV)/.installed-$(WAPITI_VERSION); } \
+	  || echo "wapiti3 $(WAPITI_VERSION) could not be installed: the web scan will be skipped (run \`make scan-tools\` with PyPI reachable)"; \
+	fi
+
 bench: install translations
 	$(BIN)/python bench/profile_page.py
 	$(BIN)/python bench/map.py 20000
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(WAPITI_VENV) .pytest_cache .ruff_cache
