@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from peacemap.search import engine
+from peacemap.search import engine, ranking, segments
 from peacemap.search.whoosh_index import FACETS, WhooshIndex
 
 WORDS = [
@@ -153,13 +153,13 @@ def test_threshold_algorithm_and_max_score_find_the_true_top(index, text, monkey
     query = index.parse(text)
     matched = eng.match(query)
     terms = eng.scoring_terms(query)
-    monkeypatch.setattr(engine, "DIRECT", 0)
-    monkeypatch.setattr(engine, "CANDIDATES", 0)  # threshold algorithm everywhere
+    monkeypatch.setattr(ranking, "DIRECT", 0)
+    monkeypatch.setattr(ranking, "CANDIDATES", 0)  # threshold algorithm everywhere
     threshold = eng.top(matched, terms, 25)
-    monkeypatch.setattr(engine, "BUDGET", 0)
-    monkeypatch.setattr(engine, "CANDIDATES", 10**9)  # MaxScore candidates, all scored
+    monkeypatch.setattr(ranking, "BUDGET", 0)
+    monkeypatch.setattr(ranking, "CANDIDATES", 10**9)  # MaxScore candidates, all scored
     max_score = eng.top(matched, terms, 25)
-    monkeypatch.setattr(engine, "DIRECT", 10**9)  # every match scored
+    monkeypatch.setattr(ranking, "DIRECT", 10**9)  # every match scored
     brute = eng.top(matched, terms, 25)
     assert threshold == brute
     assert max_score == brute
@@ -193,7 +193,7 @@ def test_sorted_pages_match_the_stored_order(index, field, reverse, monkeypatch)
     else:
         docs = sorted(engine.iter_bits(matched), key=lambda d: (values[d], d))
     for direct in (0, 10**9):
-        monkeypatch.setattr(engine, "DIRECT", direct)
+        monkeypatch.setattr(ranking, "DIRECT", direct)
         assert eng.sorted_top(matched, field, reverse, 30) == docs[:30]
 
 
@@ -211,9 +211,9 @@ def test_a_commit_keeps_the_big_segments_cache(index):
 
 
 def test_bitset_helpers():
-    bits = engine.bits_of([0, 7, 8, 1000], 1001)
+    bits = segments.bits_of([0, 7, 8, 1000], 1001)
     assert list(engine.iter_bits(bits)) == [0, 7, 8, 1000]
-    bitmap = engine.bitmap_of(bits, 1001)
+    bitmap = segments.bitmap_of(bits, 1001)
     assert [d for d in range(1001) if bitmap[d >> 3] >> (d & 7) & 1] == [0, 7, 8, 1000]
     assert list(engine.iter_bits(0)) == []
 
@@ -278,7 +278,7 @@ def test_lengths_read_at_once_are_whooshs_own(index):
     for reader, _offset, _cache in index.engine().leaves:
         for field in ("names", "text"):
             slow = [reader.doc_field_length(n, field) for n in range(reader.doc_count_all())]
-            assert list(engine._read_lengths(reader, field, reader.doc_count_all())) == slow
+            assert list(segments._read_lengths(reader, field, reader.doc_count_all())) == slow
             assert any(slow)
 
 
@@ -288,11 +288,11 @@ def test_short_impact_heads_still_give_the_true_top(index, text, monkeypatch):
     query = index.parse(text)
     matched = index.engine().match(query)
     brute_engine = index.engine()
-    monkeypatch.setattr(engine, "DIRECT", 10**9)
+    monkeypatch.setattr(ranking, "DIRECT", 10**9)
     brute = brute_engine.top(matched, brute_engine.scoring_terms(query), 25)
-    monkeypatch.setattr(engine, "DIRECT", 0)
-    monkeypatch.setattr(engine, "BUDGET", 10**9)
-    monkeypatch.setattr(engine, "ORDER_HEAD", 40)
+    monkeypatch.setattr(ranking, "DIRECT", 0)
+    monkeypatch.setattr(ranking, "BUDGET", 10**9)
+    monkeypatch.setattr(segments, "ORDER_HEAD", 40)
     monkeypatch.setattr(engine.Engine, "_segments", {})  # fresh caches, read with short heads
     short = engine.Engine(index.searcher(), FACETS)
     assert any(
