@@ -82,6 +82,7 @@ class WhooshIndex:
     """The live index of one instance folder, with a searcher reused until the index changes."""
 
     _searchers = {}  # per process: index folder -> open searcher
+    _engines = {}  # per process: id of the open searcher -> its engine
     _lock = threading.Lock()
 
     def __init__(self, root):
@@ -142,8 +143,6 @@ class WhooshIndex:
                 engine = Engine(searcher, FACETS)
                 WhooshIndex._engines = {id(searcher): engine}
         return engine
-
-    _engines = {}
 
     def search(self, text, filters, page, per_page, sort):
         """(hits as [(kind, id)], total, facet counts, query) for one page of results."""
