@@ -120,6 +120,10 @@ class WhooshIndex:
             try:
                 if searcher is None:
                     searcher = self._open().searcher()
+                elif searcher.reader().generation() is None:
+                    # An index without documents has an empty reader, which never says it is
+                    # up to date and which Whoosh cannot refresh: open the index again.
+                    searcher = self._open().searcher()
                 elif not searcher.up_to_date():
                     searcher = searcher.refresh()
             except IndexUnavailable:
