@@ -7,8 +7,15 @@ import pytest
 from sqlalchemy import func, select
 
 from peacemap.extensions import db
-from peacemap.models import AuditEvent, Submission, SubmissionKind, SubmissionState
+from peacemap.models import (
+    AuditEvent,
+    PublicationStatus,
+    Submission,
+    SubmissionKind,
+    SubmissionState,
+)
 from peacemap.submissions import services
+from peacemap.submissions.views import _revision_form
 from tests.conftest import fill_and_post, form_values, soup, textarea_value
 
 NEW_ORG = {
@@ -349,3 +356,74 @@ def test_submitters_can_write_in_two_languages(client, make_user, login):
     assert lead["lang"] == "ar" and "سيغو" in lead.text
     french = soup(client.get("/fr/organisations/afps")).select_one(".lead")
     assert french["lang"] == "fr"
+
+
+def test_networks_are_typed_by_name_acronym_or_line_and_matched(client, make_organisation):
+    make_organisation(
+        slug="wanep", name="West Africa Network for Peacebuilding", acronym="WANEP", type="network"
+    )
+    make_organisation(slug="gppac", name="Global Partnership", acronym="GPPAC", type="network")
+    make_organisation(slug="peace-net-ml", name="Peace Net", type="network", country="ML")
+    make_organisation(slug="peace-net-sn", name="Peace Net", type="network", country="SN")
+    make_organisation(slug="sipri", name="SIPRI", type="research")
+    db.session.commit()
+    # The form lists no organisation: the page stays small however many there are.
+    form_page = client.get("/en/submit/organisation").get_data(True)
+    assert "gppac" not in form_page and "West Africa Network" not in form_page
+    lines = "wanep\nglobal partnership\nPeace Net (peace-net-sn)\nWANEP"
+    response = submit_org(client, networks=lines)
+    assert response.status_code == 200, soup(response).select(".error")
+    assert db.session.scalar(select(Submission)).payload["member_of"] == [
+        "gppac",
+        "peace-net-sn",
+        "wanep",
+    ]
+    unknown = submit_org(client, networks="WANEP\nNo Such Network\nSIPRI")
+    assert unknown.status_code == 400
+    error = soup(unknown).select_one("#networks-error").text
+    assert "No Such Network" in error and "SIPRI" in error  # SIPRI is not a network
+    assert textarea_value(soup(unknown).select_one("#networks")).startswith("WANEP\n")
+    shared = submit_org(client, networks="Peace Net")
+    assert shared.status_code == 400
+    error = soup(shared).select_one("#networks-error").text
+    assert "Peace Net (peace-net-ml)" in error and "Peace Net (peace-net-sn)" in error
+    assert db.session.scalar(select(func.count()).select_from(Submission)) == 1
+
+
+def test_organisation_names_suggested_for_the_type_ahead(client, make_organisation):
+    make_organisation(slug="wanep", name="West Africa Network", acronym="WANEP", type="network")
+    make_organisation(slug="wanep-mali", name="WANEP Mali", country="ML")
+    make_organisation(slug="hidden", name="Wanted", status=PublicationStatus.UNPUBLISHED)
+    db.session.commit()
+    found = client.get("/api/v1/organisation-names?q=wan").get_json()
+    assert [o["slug"] for o in found] == ["wanep-mali", "wanep"]
+    assert found[1]["line"] == "West Africa Network (wanep)"
+    assert found[1]["label"] == "West Africa Network (WANEP), Mali"
+    networks = client.get("/api/v1/organisation-names?q=africa&type=network").get_json()
+    assert [o["slug"] for o in networks] == ["wanep"]
+    assert client.get("/api/v1/organisation-names?q=50%25").get_json() == []
+    assert client.get("/api/v1/organisation-names?q=w").get_json() == []
+    assert client.get("/api/v1/organisation-names?q=" + "w" * 101).status_code == 400
+    assert client.get("/api/v1/organisation-names?q=wan&type=donor").status_code == 400
+
+
+def test_revision_form_shows_organisations_as_lines(client, make_organisation):
+    make_organisation(slug="wanep", name="WANEP")
+    db.session.commit()
+    response = fill_and_post(
+        client,
+        "/en/submit/initiative",
+        {
+            "title": "Dialogues",
+            "language": "en",
+            "summary": "Dialogues on human security in northern Mali.",
+            "leads": "WANEP",
+            "submitter_name": "Kofi",
+            "consent": "y",
+        },
+    )
+    assert response.status_code == 200, soup(response).select(".error")
+    submission = db.session.scalar(select(Submission))
+    assert submission.payload["organisations"] == [{"slug": "wanep", "role": "lead"}]
+    with client.application.test_request_context("/en/track"):
+        assert _revision_form(submission).leads._value() == "WANEP (wanep)"

@@ -1,9 +1,12 @@
-"""API endpoints. So far: gazetteer suggestions for the submission forms' place fields."""
+"""API endpoints for the submission forms' type-aheads: places from the gazetteer and listed
+organisations."""
 
 from flask import Blueprint, abort, jsonify, request
 
 from peacemap.extensions import api_rate_limit, csrf, limiter
+from peacemap.i18n import country_name
 from peacemap.places import matching
+from peacemap.submissions import references
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -30,3 +33,27 @@ def places():
             for place in found
         ]
     )
+
+
+@bp.get("/organisation-names")
+def organisation_names():
+    """Published organisations whose name or acronym starts with `q` (2 to 100 characters),
+    or only networks with `type=network`; each with the line that names it in a form."""
+    query = request.args.get("q", "").strip()
+    kind = request.args.get("type", "")
+    if len(query) > 100 or kind not in ("", "network"):
+        abort(400)
+    if len(query) < 2:
+        return jsonify([])
+    found = references.suggest(query, networks_only=kind == "network")
+    return jsonify([_suggestion(org) for org in found])
+
+
+def _suggestion(org):
+    name = f"{org.name} ({org.acronym})" if org.acronym else org.name
+    return {
+        "slug": org.slug,
+        "name": org.name,
+        "label": f"{name}, {country_name(org.country)}",
+        "line": references.line_for(org),
+    }

@@ -36,7 +36,7 @@ from peacemap.moderation import services as moderation
 from peacemap.moderation.duplicates import likely_duplicates
 from peacemap.pagination import paginate
 from peacemap.records import INITIATIVE_FIELDS, ORGANISATION_FIELDS, TEXT_FIELDS, diff
-from peacemap.submissions.views import network_options, organisation_options, theme_options
+from peacemap.submissions.views import theme_options
 
 bp = Blueprint("moderation", __name__, url_prefix="/<lang_code>/moderation")
 RECORD_MODELS = {"organisations": Organisation, "initiatives": Initiative}
@@ -137,16 +137,9 @@ def _approve_form(submission, formdata=None):
     if submission.kind == SubmissionKind.REPORT:
         return forms.NoteForm(formdata=formdata, prefix="approve")
     if moderation.is_initiative_submission(submission):
-        form = ApproveInitiativeForm(
-            formdata=formdata,
-            prefix="approve",
-            themes=theme_options(),
-            organisations=organisation_options(),
-        )
+        form = ApproveInitiativeForm(formdata=formdata, prefix="approve", themes=theme_options())
     else:
-        form = ApproveOrganisationForm(
-            formdata=formdata, prefix="approve", themes=theme_options(), networks=network_options()
-        )
+        form = ApproveOrganisationForm(formdata=formdata, prefix="approve", themes=theme_options())
     if formdata is None:
         form.fill(submission.payload)
     return form

@@ -11,8 +11,10 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from peacemap.i18n import LANGUAGE_NAMES, current_language
 from peacemap.places import matching
+from peacemap.submissions import references
 
 MAX_PLACES = 50
+MAX_ORGANISATIONS = 30
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -110,3 +112,63 @@ class PlacesMixin:
                 )
             )
         self.matched_places = found
+
+
+class OrganisationsField(TextAreaField):
+    """Published organisations typed one per line (name, acronym, or "Name (address-name)"),
+    matched on the server; `data` is the list of their slugs. Several values sent under the
+    field's name count as several lines."""
+
+    def __init__(self, label=None, validators=None, networks_only=False, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.networks_only = networks_only
+        self.text = None
+
+    def process_data(self, value):
+        self.data = list(value or [])
+        self.text = None
+
+    def process_formdata(self, valuelist):
+        self.text = "\n".join(valuelist)
+        self.data = []
+
+    def _value(self):
+        if self.text is not None:
+            return self.text
+        return "\n".join(references.lines_for(self.data))
+
+    def pre_validate(self, form):
+        if self.text is None:
+            return  # slugs given by the code, not typed
+        slugs, missing, ambiguous = [], [], []
+        for line in lines(self.text, MAX_ORGANISATIONS, 300):
+            found = references.resolve(line, self.networks_only)
+            if not found:
+                missing.append(line)
+            elif len(found) > 1:
+                ambiguous.append((line, found))
+            elif found[0].slug not in slugs:
+                slugs.append(found[0].slug)
+        self.data = slugs
+        if missing:
+            names = ", ".join(missing)
+            raise ValidationError(
+                _l(
+                    "No listed network is called: %(names)s. Add it first, or leave it out.",
+                    names=names,
+                )
+                if self.networks_only
+                else _l(
+                    "No listed organisation is called: %(names)s. Add it first, or leave it out.",
+                    names=names,
+                )
+            )
+        if ambiguous:
+            line, found = ambiguous[0]
+            raise ValidationError(
+                _l(
+                    "“%(name)s” could be any of: %(choices)s. Write the line of the one you mean.",
+                    name=line,
+                    choices="; ".join(references.line_for(org) for org in found),
+                )
+            )

@@ -12,7 +12,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -30,6 +29,7 @@ from wtforms.validators import (
 from peacemap.models import InitiativeStatus, LocationPrecision, OrganisationType
 from peacemap.submissions.fields import (
     MultiCheckboxField,
+    OrganisationsField,
     OtherLanguageFields,
     PlacesMixin,
     country_choices,
@@ -80,7 +80,7 @@ class OrganisationFields(OtherLanguageFields, PlacesMixin, FlaskForm):
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
     themes = MultiCheckboxField(_l("Themes"), validate_choice=True)
-    networks = SelectMultipleField(_l("Networks it is a member of"), validate_choice=True)
+    networks = OrganisationsField(_l("Networks it is a member of"), networks_only=True)
     places = TextAreaField(
         _l("Places where it works (one per line: town, commune or city)"),
         validators=[Optional(), Length(max=5000)],
@@ -106,11 +106,10 @@ class OrganisationFields(OtherLanguageFields, PlacesMixin, FlaskForm):
         validators=[Optional(), Length(max=2000)],
     )
 
-    def __init__(self, *args, themes=(), networks=(), **kwargs):
+    def __init__(self, *args, themes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
         self.themes.choices = [SelectChoice(slug, label) for slug, label in themes]
-        self.networks.choices = [SelectChoice(slug, label) for slug, label in networks]
 
     def validate_founded_year(self, field):
         if field.data and field.data > date.today().year:
@@ -215,17 +214,15 @@ class InitiativeFields(OtherLanguageFields, PlacesMixin, FlaskForm):
         choices=LocationPrecision.choices(),
         default=LocationPrecision.COMMUNE.value,
     )
-    leads = SelectMultipleField(_l("Led by"), validate_choice=True)
-    partners = SelectMultipleField(_l("Partners"), validate_choice=True)
-    funders = SelectMultipleField(_l("Funded by"), validate_choice=True)
+    leads = OrganisationsField(_l("Led by"))
+    partners = OrganisationsField(_l("Partners"))
+    funders = OrganisationsField(_l("Funded by"))
 
     ROLE_FIELDS = (("leads", "lead"), ("partners", "partner"), ("funders", "funder"))
 
-    def __init__(self, *args, themes=(), organisations=(), **kwargs):
+    def __init__(self, *args, themes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.themes.choices = [SelectChoice(slug, label) for slug, label in themes]
-        for name, _role in self.ROLE_FIELDS:
-            self[name].choices = [SelectChoice(slug, label) for slug, label in organisations]
 
     def validate_end_date(self, field):
         if field.data and self.start_date.data and field.data < self.start_date.data:

@@ -32,31 +32,12 @@ def theme_options():
     return [(t.slug, localized(t.labels).text) for t in directory.all_themes()]
 
 
-def organisation_options():
-    stmt = Organisation.published().order_by(Organisation.name)
-    return [
-        (org.slug, f"{org.name} ({org.acronym})" if org.acronym else org.name)
-        for org in db.session.scalars(stmt)
-    ]
-
-
-def network_options():
-    stmt = (
-        Organisation.published().where(Organisation.type == "network").order_by(Organisation.name)
-    )
-    return [(org.slug, org.acronym or org.name) for org in db.session.scalars(stmt)]
-
-
 def _organisation_form(**kwargs):
-    return forms.OrganisationSubmissionForm(
-        themes=theme_options(), networks=network_options(), **kwargs
-    )
+    return forms.OrganisationSubmissionForm(themes=theme_options(), **kwargs)
 
 
 def _initiative_form(**kwargs):
-    return forms.InitiativeSubmissionForm(
-        themes=theme_options(), organisations=organisation_options(), **kwargs
-    )
+    return forms.InitiativeSubmissionForm(themes=theme_options(), **kwargs)
 
 
 def _submitter(form):
@@ -190,11 +171,9 @@ def _revision_form(submission, formdata=None):
     )
     options = {"themes": theme_options()}
     if is_initiative:
-        form = forms.InitiativeFields(
-            formdata=formdata, organisations=organisation_options(), **options
-        )
+        form = forms.InitiativeFields(formdata=formdata, **options)
     else:
-        form = forms.OrganisationFields(formdata=formdata, networks=network_options(), **options)
+        form = forms.OrganisationFields(formdata=formdata, **options)
     if formdata is None:
         form.fill(submission.payload)
     return form

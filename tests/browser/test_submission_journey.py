@@ -75,7 +75,7 @@ def test_submission_form_works_without_javascript(browser, live_server):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{live_server}/fr/submit/organisation")
-    assert page.locator("[data-place-picker]").is_hidden()
+    assert page.locator("[data-picker]").is_hidden()
     page.locator("#name").fill("Groupe de Paix de Gao")
     page.locator("#summary").fill("Un groupe de jeunes pour la paix à Gao et Ansongo.")
     page.locator("#places").fill("Gao\nAnsongo")

@@ -1,5 +1,6 @@
-// Type-ahead for place fields: suggestions from the offline gazetteer (/api/v1/places).
-// Without JavaScript the picker stays hidden and the text area is matched on the server.
+// Type-ahead for the one-per-line text areas: places (suggested from the offline gazetteer,
+// /api/v1/places) and organisations (/api/v1/organisation-names). A chosen suggestion is added
+// as a line. Without JavaScript the picker stays hidden and typed lines are matched on the server.
 (function () {
   "use strict";
 
@@ -16,7 +17,8 @@
     var target = document.getElementById(picker.dataset.target);
     var input = picker.querySelector("input");
     var list = picker.querySelector("datalist");
-    var country = document.getElementById("country") || document.getElementById("approve-country");
+    var country = picker.dataset.country === "yes" &&
+      (document.getElementById("country") || document.getElementById("approve-country"));
     var labels = {};
     if (!target || !input || !list) { return; }
     picker.hidden = false;
@@ -24,21 +26,22 @@
     var fetchSuggestions = debounce(function () {
       var query = input.value.trim();
       if (query.length < 2) { return; }
-      var url = picker.dataset.url + "?q=" + encodeURIComponent(query) +
+      var url = picker.dataset.url + (picker.dataset.url.indexOf("?") === -1 ? "?" : "&") +
+        "q=" + encodeURIComponent(query) +
         (country ? "&country=" + encodeURIComponent(country.value) : "");
       fetch(url, { headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : []; })
-        .then(function (places) {
+        .then(function (suggestions) {
           list.textContent = "";
           labels = {};
-          places.forEach(function (place) {
+          suggestions.forEach(function (suggestion) {
             var option = document.createElement("option");
-            option.value = place.label;
-            labels[place.label] = place.name;
+            option.value = suggestion.label;
+            labels[suggestion.label] = suggestion.line || suggestion.name;
             list.appendChild(option);
           });
         })
-        .catch(function () { /* offline or slow: the server still matches typed names */ });
+        .catch(function () { /* offline or slow: the server still matches typed lines */ });
     }, 250);
 
     input.addEventListener("input", function () {
@@ -54,5 +57,5 @@
     });
   }
 
-  document.querySelectorAll("[data-place-picker]").forEach(setUp);
+  document.querySelectorAll("[data-picker]").forEach(setUp);
 })();
