@@ -324,3 +324,11 @@ def test_a_place_named_in_free_text_is_found_in_any_spelling(
     make_organisation(name="Coalition", summary={"fr": "Un atelier à Tombouctou en 2000."})
     indexed()
     assert names(client.get("/en/search", query_string={"q": query})) == ["Coalition"]
+
+
+def test_a_new_site_with_an_empty_index_searches_it(client, caplog):
+    # Whoosh cannot refresh the reader of an index without documents (a new site).
+    service.rebuild()
+    for _ in range(2):
+        assert client.get("/en/search?q=Kidal").status_code == 200
+    assert "degraded" not in caplog.text
