@@ -73,6 +73,10 @@ def create_app(test_config=None):
     app.register_blueprint(imports_bp)  # /<lang>/moderation/import (admins)
     opendata.init_app(app)
 
+    from peacemap import pagecache
+
+    pagecache.init_app(app)  # after every other before_request: rate limits count first
+
     from peacemap import cli
 
     cli.init_app(app)

@@ -41,6 +41,9 @@ class Defaults:
     COMPRESS_ALGORITHM = ["gzip"]  # browsers offer brotli only over HTTPS; gzip everywhere
     COMPRESS_MIN_SIZE = 500
     COMPRESS_STREAMS = False  # static files are buffered first (security.buffer_static_files)
+    # Anonymous public pages kept per worker until the published data changes (pagecache.py);
+    # 0 turns the cache off.
+    PAGE_CACHE_BYTES = 32 * 1024 * 1024
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     SITE_URL = "http://127.0.0.1:5000"  # for links in mail sent outside a request

@@ -23,12 +23,14 @@ from peacemap.models.enums import (
     SubmissionState,
     VerificationLevel,
 )
+from peacemap.models.state import Counter
 from peacemap.models.workflow import AuditEvent, RecoveryCode, Revision, Submission, User
 
 __all__ = [
     "Achievement",
     "AchievementScope",
     "AuditEvent",
+    "Counter",
     "Identifier",
     "Initiative",
     "InitiativeOrganisation",

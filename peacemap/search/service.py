@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import String, cast, or_
 
+from peacemap import pagecache
 from peacemap.extensions import db
 from peacemap.models import Initiative, Organisation
 from peacemap.pagination import Page
@@ -214,11 +215,14 @@ def reindex(kind, record_id):
         index.update(remove=[doc_id])
     else:
         index.update(documents=[documents.document(kind, record)])
+    pagecache.bump()  # search pages kept before the index had the change are stale now
 
 
 def rebuild(progress=None):
     """Index every published record into a new index and swap it in; returns the count."""
-    return backend().rebuild(documents.all_documents(), progress)
+    count = backend().rebuild(documents.all_documents(), progress)
+    pagecache.bump()
+    return count
 
 
 def health():
