@@ -21,9 +21,6 @@ def create_app(test_config=None):
         static_folder=str(ROOT / "static"),
     )
     config.load(app, test_config)
-    if app.config["TRUSTED_PROXIES"]:
-        hops = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.json.ensure_ascii = False  # French and Arabic as UTF-8: half the bytes of \u escapes
 
     from peacemap import assets, effects, errors, i18n, security, templating
@@ -76,6 +73,10 @@ def create_app(test_config=None):
     from peacemap import pagecache
 
     pagecache.init_app(app)  # after every other before_request: rate limits count first
+    if app.config["TRUSTED_PROXIES"]:
+        # Outermost: the page cache and the app see the client's scheme, host and address.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from peacemap import cli
 

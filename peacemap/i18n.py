@@ -5,12 +5,25 @@ from dataclasses import dataclass
 from babel import Locale
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_babel import get_locale
+from werkzeug.http import dump_cookie
 
 from peacemap.config import RTL_LANGUAGES
 from peacemap.extensions import babel
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
 LANGUAGE_COOKIE = "lang"
+
+
+def language_cookie(lang, secure):
+    """The Set-Cookie value that remembers `lang` for a year (also used by pagecache.py)."""
+    return dump_cookie(
+        LANGUAGE_COOKIE,
+        lang,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=secure,
+    )
 
 
 def select_locale():
@@ -112,14 +125,8 @@ def init_app(app):
         """Remember the language of the pages a visitor reads, for their next visit to /."""
         lang = g.get("lang_code")
         if lang in app.config["LANGUAGES"] and request.cookies.get(LANGUAGE_COOKIE) != lang:
-            response.set_cookie(
-                LANGUAGE_COOKIE,
-                lang,
-                max_age=365 * 24 * 3600,
-                samesite="Lax",
-                httponly=True,
-                secure=app.config.get("SESSION_COOKIE_SECURE", False),
-            )
+            secure = app.config.get("SESSION_COOKIE_SECURE", False)
+            response.headers.add("Set-Cookie", language_cookie(lang, secure))
         return response
 
     @app.context_processor

@@ -18,15 +18,18 @@ count: Flask-Limiter's check runs before this one, and its headers are set afres
 """
 
 import itertools
+import time
 from collections import OrderedDict
+from typing import NamedTuple
 
-from flask import Response, current_app, g, request, request_finished
-from sqlalchemy import event, select, update
+from flask import Response, g, request, request_finished
+from sqlalchemy import delete, event, insert, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from werkzeug.http import HTTP_STATUS_CODES, parse_cookie
 
 from peacemap.extensions import db
-from peacemap.i18n import LANGUAGE_COOKIE
+from peacemap.i18n import LANGUAGE_COOKIE, language_cookie
 from peacemap.models import AuditEvent, Counter, RecoveryCode, Revision, Submission, User
 
 NAME = "public_data"
@@ -40,6 +43,16 @@ PUBLIC_BLUEPRINTS = {
     "opendata_api",
     "api",
 }
+# ...and these have no rate limit, so their kept pages are answered before Flask is reached.
+UNLIMITED_BLUEPRINTS = {"directory", "search", "map"}
+# Request headers that make an answer personal (or partial).
+PERSONAL_HEADERS = (
+    "HTTP_AUTHORIZATION",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_RANGE",
+)
+VERSION_KEY = "peacemap.data_version"
 # Changes to these never show on a public page.
 PRIVATE_MODELS = (AuditEvent, Counter, RecoveryCode, Revision, Submission, User)
 # Response headers set again on every answer, never replayed from the cache.
@@ -47,43 +60,66 @@ FRESH_HEADERS = ("set-cookie", "content-length", "x-ratelimit-", "retry-after")
 _CHANGED = "peacemap_public_data_changed"
 
 
+class Page(NamedTuple):
+    version: int
+    status: int
+    headers: list
+    body: bytes
+    lang: str | None  # the page's language, remembered in a cookie for each new visitor
+    direct: bool  # answered by ServeKeptPages (no rate limit applies)
+    made: float  # time.monotonic() when it was built
+
+
 class PageCache:
-    """At most `limit` bytes of pages; the least recently used go first."""
+    """At most `limit` bytes of pages; the least recently used go first. A page is also
+    built again after MAX_AGE seconds, so that nothing the version cannot see (the date, a
+    change made in SQL by hand) stays on a page for long."""
+
+    MAX_AGE = 600
 
     def __init__(self, limit):
         self.limit = limit
         self.size = 0
-        self.pages = OrderedDict()  # key: (version, status, headers, body)
+        self.pages = OrderedDict()  # key: Page
 
     def get(self, key, version):
         page = self.pages.get(key)
-        if page is None or page[0] != version:
+        if page is None or page.version != version:
+            return None
+        if time.monotonic() - page.made > self.MAX_AGE:
+            self.discard(key)
             return None
         self.pages.move_to_end(key)
         return page
 
-    def put(self, key, version, status, headers, body):
-        if len(body) > self.limit // 16:
+    def put(self, key, page):
+        if len(page.body) > self.limit // 16:
             return
         self.discard(key)
-        self.pages[key] = (version, status, headers, body)
-        self.size += len(body)
+        self.pages[key] = page
+        self.size += len(page.body)
         while self.size > self.limit:
-            _key, page = self.pages.popitem(last=False)
-            self.size -= len(page[3])
+            _key, oldest = self.pages.popitem(last=False)
+            self.size -= len(oldest.body)
 
     def discard(self, key):
         page = self.pages.pop(key, None)
         if page is not None:
-            self.size -= len(page[3])
+            self.size -= len(page.body)
 
 
-def version():
-    """The version of the published data, or None when the database cannot say."""
+VERSION_SQL = f"SELECT value FROM counters WHERE name = '{NAME}'"  # noqa: S608  (a constant)
+
+
+def version(engine=None):
+    """The version of the published data, or None when the database cannot say.
+
+    Read on a pooled connection of its own, as plain SQL: a page served from the cache then
+    never opens an ORM session (this read is most of what such an answer costs)."""
     try:
-        return db.session.scalar(select(Counter.value).where(Counter.name == NAME)) or 0
+        with (engine or db.engine).connect() as connection:
+            return connection.exec_driver_sql(VERSION_SQL).scalar() or 0
     except SQLAlchemyError:
-        db.session.rollback()
         return None
 
 
@@ -114,6 +150,15 @@ def bump():
     db.session.commit()
 
 
+def move_past(old):
+    """After the database was replaced by a backup: set the version above both the one before
+    and the restored one, so that no page kept before the restore is served."""
+    with db.engine.begin() as connection:
+        restored = connection.exec_driver_sql(VERSION_SQL).scalar() or 0
+        connection.execute(delete(Counter).where(Counter.name == NAME))
+        connection.execute(insert(Counter).values(name=NAME, value=max(old or 0, restored) + 1))
+
+
 @event.listens_for(Session, "after_flush")
 def _note_public_changes(session, flush_context):
     if session.info.get(_CHANGED):
@@ -130,47 +175,88 @@ def _forget_changes(session):
     session.info.pop(_CHANGED, None)
 
 
-def _key():
-    """The cache key of this request, or None when its answer may differ per visitor."""
-    if request.method not in ("GET", "HEAD") or request.blueprint not in PUBLIC_BLUEPRINTS:
+def request_key(environ, private_cookies):
+    """The cache key of a request (a WSGI environ), or None when its answer may differ per
+    visitor. Scheme and host are part of it: pages hold absolute links."""
+    if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
         return None
-    cookies = request.cookies
-    config = current_app.config
-    if config["SESSION_COOKIE_NAME"] in cookies or config["REMEMBER_COOKIE_NAME"] in cookies:
+    if any(name in environ for name in PERSONAL_HEADERS):
         return None
-    headers = request.headers
-    if "If-None-Match" in headers or "If-Modified-Since" in headers or "Range" in headers:
-        return None
-    if "Authorization" in headers:
-        return None
+    cookies = environ.get("HTTP_COOKIE", "")
+    if cookies and any(name in cookies for name in private_cookies):
+        return None  # signed in, or was: a substring test errs on the side of building
     return (
-        request.path,
-        request.query_string,
-        headers.get("Accept-Encoding", ""),
-        headers.get("Accept", ""),
+        environ.get("wsgi.url_scheme", ""),
+        environ.get("HTTP_HOST", ""),
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        environ.get("HTTP_ACCEPT_ENCODING", ""),
+        environ.get("HTTP_ACCEPT", ""),
     )
+
+
+class ServeKeptPages:
+    """WSGI middleware: answers a request for a kept page of the blueprints without rate
+    limits before Flask even sees it (a version read and a few header lines), and leaves every
+    other request to the application."""
+
+    def __init__(self, wsgi_app, cache, read_version, private_cookies, secure_cookies):
+        self.wsgi_app = wsgi_app
+        self.cache = cache
+        self.read_version = read_version
+        self.private_cookies = private_cookies
+        self.secure_cookies = secure_cookies
+
+    def __call__(self, environ, start_response):
+        key = request_key(environ, self.private_cookies)
+        page = self.cache.pages.get(key) if key is not None else None
+        if page is None or not page.direct:
+            return self.wsgi_app(environ, start_response)
+        current = self.read_version()
+        environ[VERSION_KEY] = current  # the application need not read it again
+        if current is None or self.cache.get(key, current) is None:
+            return self.wsgi_app(environ, start_response)
+        headers = list(page.headers)
+        if page.lang and parse_cookie(environ).get(LANGUAGE_COOKIE) != page.lang:
+            headers.append(("Set-Cookie", language_cookie(page.lang, self.secure_cookies)))
+        headers.append(("Content-Length", str(len(page.body))))
+        start_response(f"{page.status} {HTTP_STATUS_CODES[page.status]}", headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [page.body]
 
 
 def init_app(app):
     """Serve and keep anonymous public pages; PAGE_CACHE_BYTES (per worker, 0 = off)."""
-    app.config.setdefault("REMEMBER_COOKIE_NAME", "remember_token")
     limit = app.config.get("PAGE_CACHE_BYTES", 0)
     if not limit:
         return
     cache = PageCache(limit)
     app.extensions["page_cache"] = cache
+    private_cookies = (
+        app.config["SESSION_COOKIE_NAME"],
+        app.config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+    )
+    engines = []
+
+    def read_version():
+        if not engines:
+            with app.app_context():
+                engines.append(db.engine)
+        return version(engines[0])
 
     @app.before_request
     def serve_kept_page():
-        key = _key()
+        if request.blueprint not in PUBLIC_BLUEPRINTS:
+            return None
+        key = request_key(request.environ, private_cookies)
         if key is None:
             return None
-        current = version()
+        current = request.environ.get(VERSION_KEY) or read_version()
         if current is None:
             return None
         page = cache.get(key, current)
         if page is not None:
-            return Response(page[3], page[1], page[2])
+            return Response(page.body, page.status, page.headers)
         g.page_cache_key = (key, current)
         return None
 
@@ -192,6 +278,12 @@ def init_app(app):
             if not name.lower().startswith(FRESH_HEADERS)
         ]
         key, current = wanted
-        cache.put(key, current, response.status_code, headers, response.get_data())
+        lang = g.get("lang_code") if g.get("lang_code") in app.config["LANGUAGES"] else None
+        direct = request.blueprint in UNLIMITED_BLUEPRINTS
+        body = response.get_data()
+        page = Page(current, response.status_code, headers, body, lang, direct, time.monotonic())
+        cache.put(key, page)
 
     request_finished.connect(keep_page, app, weak=False)
+    secure = app.config.get("SESSION_COOKIE_SECURE", False)
+    app.wsgi_app = ServeKeptPages(app.wsgi_app, cache, read_version, private_cookies, secure)

@@ -1,5 +1,7 @@
 """Anonymous public pages kept until the published data changes (peacemap/pagecache.py)."""
 
+import time
+
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -85,7 +87,7 @@ def test_pages_that_start_a_session_are_never_kept(client, app):
     session_cookie = app.config["SESSION_COOKIE_NAME"]
     assert any(c.startswith(session_cookie) for c in first.headers.getlist("Set-Cookie"))
     cache = app.extensions["page_cache"]
-    assert not any(key[0] == "/en/submit/organisation" for key in cache.pages)
+    assert not any(key[3] == "/en/submit/organisation" for key in cache.pages)
 
 
 def test_search_finds_an_approved_record_after_its_index_update(client, make_organisation):
@@ -107,12 +109,48 @@ def test_rate_limits_count_kept_answers(client):
     assert [a.headers["X-RateLimit-Remaining"] for a in answers[:3]] == ["2", "1", "0"]
 
 
-def test_the_cache_is_bounded_by_bytes():
+def page(body, made=None):
+    return pagecache.Page(1, 200, [], body, "en", True, made or time.monotonic())
+
+
+def test_the_cache_is_bounded_by_bytes_and_age():
     cache = pagecache.PageCache(1600)
     for n in range(20):
-        cache.put(("/p", str(n)), 1, 200, [], b"x" * 90)
+        cache.put(("/p", str(n)), page(b"x" * 90))
     assert cache.size <= 1600 and len(cache.pages) == 17
     assert cache.get(("/p", "0"), 1) is None and cache.get(("/p", "19"), 1)
     assert cache.get(("/p", "19"), 2) is None  # another version
-    cache.put(("/p", "big"), 1, 200, [], b"x" * 101)  # over a sixteenth of the limit
-    assert ("/p", "big") not in cache.pages
+    cache.put(("/p", "big"), page(b"x" * 101))
+    assert ("/p", "big") not in cache.pages  # over a sixteenth of the limit
+    cache.put(("/p", "old"), page(b"x", made=time.monotonic() - cache.MAX_AGE - 1))
+    assert cache.get(("/p", "old"), 1) is None and ("/p", "old") not in cache.pages
+
+
+def test_kept_pages_answer_like_built_ones(app, make_organisation, monkeypatch):
+    make_organisation(slug="wanep", name="WANEP")
+    db.session.commit()
+    builds = count_builds(monkeypatch)
+    visitor = app.test_client(use_cookies=False)
+    built = visitor.get("/fr/organisations/wanep")
+    kept = visitor.get("/fr/organisations/wanep")
+    assert len(builds) == 1 and kept.data == built.data
+    for name in ("Content-Type", "Content-Security-Policy", "X-Frame-Options", "Vary"):
+        assert kept.headers[name] == built.headers[name], name
+    assert kept.headers["Content-Length"] == str(len(built.data))
+    # A new visitor is told to remember the language, as the built page did; a returning one
+    # is not, unless they read another language last time.
+    assert kept.headers["Set-Cookie"].startswith("lang=fr;")
+    assert (
+        "Set-Cookie"
+        not in visitor.get("/fr/organisations/wanep", headers={"Cookie": "lang=fr"}).headers
+    )
+    assert (
+        visitor.get("/fr/organisations/wanep", headers={"Cookie": "lang=ar"})
+        .headers["Set-Cookie"]
+        .startswith("lang=fr;")
+    )
+    head = visitor.head("/fr/organisations/wanep")
+    assert head.status_code == 200 and head.data == b"" and len(builds) == 1
+    # Pages hold absolute links: another host name is another page.
+    other = visitor.get("/fr/organisations/wanep", headers={"Host": "peacemap.example.org"})
+    assert len(builds) == 2 and b"peacemap.example.org" in other.data
