@@ -28,6 +28,7 @@ from wtforms.validators import (
 
 from peacemap.models import InitiativeStatus, LocationPrecision, OrganisationType
 from peacemap.submissions.fields import (
+    LongSelect,
     MultiCheckboxField,
     OrganisationsField,
     OtherLanguageFields,
@@ -72,7 +73,7 @@ class OrganisationFields(OtherLanguageFields, PlacesMixin, FlaskForm):
         _l("Other names (one per line)"), validators=[Optional(), Length(max=3000)]
     )
     type = SelectField(_l("Type"), choices=OrganisationType.choices())
-    country = SelectField(_l("Country"), default="ML")
+    country = SelectField(_l("Country"), default="ML", widget=LongSelect())
     founded_year = IntegerField(_l("Year founded"), validators=[Optional(), NumberRange(min=1800)])
     language = SelectField(_l("Language of the texts below"), choices=language_choices())
     summary = TextAreaField(
