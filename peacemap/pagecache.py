@@ -18,6 +18,7 @@ count: Flask-Limiter's check runs before this one, and its headers are set afres
 """
 
 import itertools
+import threading
 import time
 from collections import OrderedDict
 from typing import NamedTuple
@@ -81,28 +82,31 @@ class PageCache:
         self.limit = limit
         self.size = 0
         self.pages = OrderedDict()  # key: Page
+        self.lock = threading.Lock()  # for threaded servers (gthread, the development server)
 
     def get(self, key, version):
-        page = self.pages.get(key)
-        if page is None or page.version != version:
-            return None
-        if time.monotonic() - page.made > self.MAX_AGE:
-            self.discard(key)
-            return None
-        self.pages.move_to_end(key)
-        return page
+        with self.lock:
+            page = self.pages.get(key)
+            if page is None or page.version != version:
+                return None
+            if time.monotonic() - page.made > self.MAX_AGE:
+                self._discard(key)
+                return None
+            self.pages.move_to_end(key)
+            return page
 
     def put(self, key, page):
         if len(page.body) > self.limit // 16:
             return
-        self.discard(key)
-        self.pages[key] = page
-        self.size += len(page.body)
-        while self.size > self.limit:
-            _key, oldest = self.pages.popitem(last=False)
-            self.size -= len(oldest.body)
+        with self.lock:
+            self._discard(key)
+            self.pages[key] = page
+            self.size += len(page.body)
+            while self.size > self.limit:
+                _key, oldest = self.pages.popitem(last=False)
+                self.size -= len(oldest.body)
 
-    def discard(self, key):
+    def _discard(self, key):
         page = self.pages.pop(key, None)
         if page is not None:
             self.size -= len(page.body)

@@ -31,6 +31,15 @@ def test_submit_track_approve_publish(browser, live_server, page):
     picker.fill(option)
     picker.dispatch_event("input")
     assert page.locator("#places").input_value() == "Timbuktu"
+    # Networks: typed one per line, with a type-ahead of the listed networks.
+    networks = page.get_by_label("Find a network to add")
+    networks.fill("WANEP-M")
+    page.locator("#networks-options option").first.wait_for(state="attached", timeout=5000)
+    option = page.locator("#networks-options option").first.get_attribute("value")
+    assert option.startswith("West Africa Network for Peacebuilding")  # (WANEP-Mali), Mali
+    networks.fill(option)
+    networks.dispatch_event("input")
+    assert page.locator("#networks").input_value().endswith("(wanep-mali)")
     page.get_by_label("Region", exact=True).check()
     page.get_by_label("Your name").fill("Aïssata")
     page.get_by_label(re.compile("I confirm that the organisation agrees")).check()
@@ -62,6 +71,7 @@ def test_submit_track_approve_publish(browser, live_server, page):
     assert "Femmes Médiatrices de Tombouctou" in page.get_by_role("heading", level=1).inner_text()
     places = page.locator(".profile-facts").inner_text()
     assert "Tombouctou, Mali" in places and "Timbuktu" not in places
+    assert page.locator('main a[href="/fr/organisations/wanep-mali"]').count() >= 1
     assert page.problems == []
 
     # And the tracking page says it is approved.
@@ -75,7 +85,9 @@ def test_submission_form_works_without_javascript(browser, live_server):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{live_server}/fr/submit/organisation")
-    assert page.locator("[data-picker]").is_hidden()
+    pickers = page.locator("[data-picker]")
+    assert pickers.count() == 2  # places and networks
+    assert all(pickers.nth(n).is_hidden() for n in range(2))
     page.locator("#name").fill("Groupe de Paix de Gao")
     page.locator("#summary").fill("Un groupe de jeunes pour la paix à Gao et Ansongo.")
     page.locator("#places").fill("Gao\nAnsongo")
