@@ -427,3 +427,35 @@ def test_revision_form_shows_organisations_as_lines(client, make_organisation):
     assert submission.payload["organisations"] == [{"slug": "wanep", "role": "lead"}]
     with client.application.test_request_context("/en/track"):
         assert _revision_form(submission).leads._value() == "WANEP (wanep)"
+
+
+def test_the_blank_form_is_rendered_once_with_each_visitors_own_tokens(app, monkeypatch):
+    from peacemap.submissions import views
+
+    renders = []
+    real = views.render_template
+    monkeypatch.setattr(
+        views, "render_template", lambda *a, **k: renders.append(a) or real(*a, **k)
+    )
+    first, second = app.test_client(), app.test_client()
+    pages = [soup(c.get("/en/submit/organisation")) for c in (first, second, first)]
+    assert len(renders) == 1
+    tokens = [
+        (p.select_one("#csrf_token")["value"], p.select_one("#form_token")["value"]) for p in pages
+    ]
+    assert len({csrf for csrf, _ in tokens[:2]}) == 2  # each visitor's own session token
+    assert len({token for _, token in tokens}) == 3  # a new one-time token every time
+    assert views.CSRF_HOLE not in str(pages[0]) and views.TOKEN_HOLE not in str(pages[0])
+    # Each visitor's token is valid in their own session only.
+    for client, (csrf, token) in ((first, tokens[0]), (second, tokens[1])):
+        data = {**NEW_ORG, "csrf_token": csrf, "form_token": token}
+        assert client.post("/en/submit/organisation", data=data).status_code == 200
+    data = {**NEW_ORG, "csrf_token": tokens[0][0], "form_token": "x" * 20}
+    assert second.post("/en/submit/organisation", data=data).status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Submission)) == 2
+
+
+def test_signed_in_people_get_the_form_rendered_for_them(client, login):
+    login()
+    page = client.get("/en/submit/organisation").get_data(True)
+    assert "Sign out" in page
