@@ -36,7 +36,14 @@ def _link_table(name, left, right):
         name,
         db.metadata,
         Column(f"{left}_id", ForeignKey(f"{left}s.id", ondelete="CASCADE"), primary_key=True),
-        Column(f"{right}_id", ForeignKey(f"{right}s.id", ondelete="CASCADE"), primary_key=True),
+        # Indexed on its own too: the primary key serves lookups by the left side only, and
+        # "which organisations are in this place / have this theme" is asked of the right.
+        Column(
+            f"{right}_id",
+            ForeignKey(f"{right}s.id", ondelete="CASCADE"),
+            primary_key=True,
+            index=True,
+        ),
     )
 
 
@@ -287,7 +294,7 @@ class InitiativeOrganisation(db.Model):
         ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True
     )
     organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     role: Mapped[InitiativeRole] = mapped_column(enum_column(InitiativeRole), primary_key=True)
 
