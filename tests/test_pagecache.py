@@ -154,3 +154,20 @@ def test_kept_pages_answer_like_built_ones(app, make_organisation, monkeypatch):
     # Pages hold absolute links: another host name is another page.
     other = visitor.get("/fr/organisations/wanep", headers={"Host": "peacemap.example.org"})
     assert len(builds) == 2 and b"peacemap.example.org" in other.data
+
+
+def test_a_warmed_worker_has_its_map_points_and_search_lists(app, make_organisation, caplog):
+    from peacemap.map import services as map_services
+    from peacemap.search.engine import Engine
+    from peacemap.warmup import warm
+
+    make_organisation(slug="wanep", name="WANEP", summary={"fr": "Paix et sécurité"})
+    db.session.commit()
+    service.rebuild()
+    map_services.clear_cache()
+    Engine._segments = {}
+    warm(app)
+    assert "failed" not in caplog.text
+    assert {key[0] for key in map_services._cache} == {"organisation", "initiative"}
+    if app.config["SEARCH_BACKEND"] == "whoosh":
+        assert any(segment.terms for segment in Engine._segments.values())

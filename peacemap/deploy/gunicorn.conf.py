@@ -28,3 +28,10 @@ forwarded_allow_ips = os.environ.get("PEACEMAP_FORWARDED_ALLOW_IPS", "127.0.0.1"
 accesslog = "-"
 errorlog = "-"
 preload_app = False  # each worker opens its own database connections
+
+
+def post_worker_init(worker):
+    """A new worker fills its caches (map points, search lists) before it takes requests."""
+    from peacemap.warmup import warm
+
+    worker.log.info("Caches warmed in %.1f s", warm(worker.wsgi))
