@@ -1,0 +1,276 @@
+"""A rebuild's index, written straight through Whoosh's codec by one process per share.
+
+Whoosh's SegmentWriter pickles every posting into an external sort pool, reads the pool back
+sorted and looks up each posting's field length again: about 2 ms of CPU per document here.
+A rebuild adds its documents in order and all at once, so `SegmentBuilder` keeps a segment's
+postings in memory (per term: document numbers, weights, encoded positions) and hands them to
+the codec's own per-document and field writers. The files are those SegmentWriter writes for
+the same documents (tests/test_search_building.py compares them), so Whoosh, our engine and
+later commits read the index as any other.
+"""
+
+import re
+import shutil
+from array import array
+from multiprocessing import get_context
+
+from whoosh.codec import default_codec
+from whoosh.filedb.filestore import FileStorage
+from whoosh.formats import Frequency, Positions
+from whoosh.index import _DEF_INDEX_NAME, TOC, clean_files
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from peacemap.search.analysis import WORD, spelling_analyzer, text_analyzer
+
+PROGRESS_EVERY = 100  # documents between two progress reports
+# Posting lists shorter than this are written uncompressed: zlib costs 30 microseconds a call
+# however little it is given, and most terms (numbers, acronyms) are in one document.
+COMPRESS_FROM = 8
+_WORD = re.compile(WORD)
+
+
+class SegmentBuilder:
+    """One new segment: documents are added in order, its files written by `finish()`."""
+
+    def __init__(self, storage, schema, indexname=_DEF_INDEX_NAME):
+        self.codec = default_codec()
+        self.storage = storage
+        self.schema = schema
+        self.segment = self.codec.new_segment(storage, indexname)
+        self.perdoc = self.codec.per_document_writer(storage, self.segment)
+        self.count = 0
+        self.fields = {}  # name -> (field, inverter, postings {term: (docnums, weights, values)})
+        for name, field in schema.items():
+            if field.vector or field.separate_spelling():
+                raise ValueError(f"field {name!r}: vectors and spelling fields are not built")
+            if field.indexed:
+                self.fields[name] = (field, _inverter(field), {})
+        # Each scorable field's length in every document, as the length column keeps it.
+        self.lengths = {name: array("I") for name, field in schema.items() if field.scorable}
+
+    def add(self, document):
+        """Add a document, as SegmentWriter.add_document does (no boosts, no `_` keys)."""
+        docnum = self.count
+        perdoc = self.perdoc
+        perdoc.start_doc(docnum)
+        for lengths in self.lengths.values():
+            lengths.append(0)
+        for name in sorted(document):
+            value = document[name]
+            if value is None or name.startswith("_"):
+                continue
+            length = 0
+            if name in self.fields:
+                field, invert, postings = self.fields[name]
+                for term, freq, weight, encoded in invert(value):
+                    found = postings.get(term)
+                    if found is None:
+                        found = postings[term] = (array("I"), array("f"), [])
+                    found[0].append(docnum)
+                    found[1].append(weight)
+                    found[2].append(encoded)
+                    length += freq
+                if field.scorable:
+                    self.lengths[name][docnum] = byte_to_length(length_to_byte(length))
+                else:
+                    length = 0
+            else:
+                field = self.schema[name]
+            perdoc.add_field(name, field, value if field.stored else None, length)
+            if field.column_type:
+                perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+        perdoc.finish_doc()
+        self.count += 1
+
+    def finish(self):
+        """Write the postings and assemble the segment's files; returns the segment."""
+        self.perdoc.close()
+        writer = self.codec.field_writer(self.storage, self.segment)
+        compression = self.codec._compression
+        for name in sorted(self.fields):
+            field, _invert, postings = self.fields[name]
+            if not postings:
+                continue
+            lengths = self.lengths.get(name)
+            writer.start_field(name, field)
+            for term in sorted(postings):
+                docnums, weights, values = postings.pop(term)  # let memory go as we write
+                writer.start_term(term)
+                _add_postings(writer._postwriter, docnums, weights, values, lengths, compression)
+                writer.finish_term()
+            writer.finish_field()
+        writer.close()
+        self.segment.set_doc_count(self.count)
+        if self.segment.should_assemble():
+            self.segment.create_compound_file(self.storage)
+            self.segment.compound = True
+        return self.segment
+
+
+def _add_postings(postwriter, docnums, weights, values, lengths, compression):
+    """Give a term's postings to the codec's postings writer a block at a time, leaving the
+    last block for finish_term(): what its add_posting() does one posting at a time, with
+    checks that cost more than the writing."""
+    limit = postwriter._blocklimit
+    postwriter._compression = compression if len(docnums) >= COMPRESS_FROM else 0
+    for start in range(0, len(docnums), limit):
+        if start:
+            postwriter._write_block()
+        block = docnums[start : start + limit]
+        postwriter._ids = block
+        postwriter._weights = weights[start : start + limit]
+        postwriter._values = [encoded for encoded in values[start : start + limit] if encoded]
+        postwriter._maxweight = max(0, *postwriter._weights)
+        known = [lengths[docnum] for docnum in block if lengths[docnum]] if lengths else ()
+        postwriter._minlength = min(known) if known else None
+        postwriter._maxlength = max(known, default=0)
+
+
+def _inverter(field):
+    """A function: field value -> [(term bytes, frequency, weight, encoded value)], what
+    `field.index(value)` yields, computed faster for the analyzers that work word by word."""
+    boost = field.format.field_boost
+    if field.analyzer == text_analyzer() and type(field.format) is Positions:
+        terms = _WordTerms(field.analyzer)
+        encode = _cached(field.format.encode)
+
+        def invert(value):
+            positions = {}
+            position = None
+            # As TextAnalyzer numbers them: the first word kept keeps its place among all
+            # words, the following ones are numbered on from it.
+            for index, word in enumerate(_WORD.findall(value)):
+                term = terms[word]
+                if term is not None:
+                    position = index if position is None else position + 1
+                    found = positions.get(term)
+                    if found is None:
+                        positions[term] = [position]
+                    else:
+                        found.append(position)
+            return [
+                (term, len(found), len(found) * boost, encode(tuple(found)))
+                for term, found in positions.items()
+            ]
+
+        return invert
+    if field.analyzer == spelling_analyzer() and type(field.format) is Frequency:
+        terms = _WordTerms(field.analyzer)
+
+        def invert(value):
+            counts = {}
+            for word in _WORD.findall(value):
+                term = terms[word]
+                if term is not None:
+                    counts[term] = counts.get(term, 0) + 1
+            return [(term, n, n * boost, pack_uint(n)) for term, n in counts.items()]
+
+        return invert
+    if field.unique:
+        return lambda value: list(field.index(value))
+    return _cached(lambda value: list(field.index(value)))  # facet values repeat
+
+
+class _WordTerms(dict):
+    """word -> its indexed term as bytes (None when dropped), analysed once per word."""
+
+    def __init__(self, analyzer):
+        super().__init__()
+        self.analyzer = analyzer
+
+    def __missing__(self, word):
+        token = next(iter(self.analyzer(word, mode="index")), None)
+        term = self[word] = token.text.encode("utf-8") if token is not None else None
+        return term
+
+
+def _cached(function, limit=200_000):
+    """`function` remembering its results (forgetting them all past `limit`)."""
+    results = {}
+
+    def cached(argument):
+        try:
+            return results[argument]
+        except KeyError:
+            if len(results) >= limit:
+                results.clear()
+            found = results[argument] = function(argument)
+            return found
+
+    return cached
+
+
+def build(folder, schema, shares, progress=None):
+    """A new index in `folder` with a segment per share of the documents; returns the count.
+
+    The first share is built in this process, each other in a forked process of its own
+    (a share read in a child must open its own database connection). If this process is
+    killed, its helpers are in its process group; if a helper fails, so does the build.
+    """
+    storage = FileStorage(str(folder)).create()
+    context = get_context("fork")
+    helpers = []
+    for share in shares[1:]:
+        receiver, sender = context.Pipe(duplex=False)
+        counter = context.Value("q", 0, lock=False)
+        helper = context.Process(
+            target=_build_in_helper, args=(storage, schema, share, sender, counter), daemon=True
+        )
+        helper.start()
+        sender.close()
+        helpers.append((helper, receiver, counter))
+
+    def report(count):
+        if progress:
+            progress(count + sum(counter.value for _, _, counter in helpers))
+
+    try:
+        segments = [_build_segment(storage, schema, shares[0], report)]
+        for helper, receiver, _counter in helpers:
+            while not receiver.poll(0.2):
+                report(segments[0].doc_count_all())
+            segments.append(_outcome(receiver.recv()))
+            helper.join()
+    except BaseException:
+        for helper, _receiver, _counter in helpers:
+            if helper.is_alive():
+                helper.terminate()
+                helper.join()
+        raise
+    report(segments[0].doc_count_all())
+    segments = [segment for segment in segments if segment.doc_count_all()]
+    TOC(schema, segments, 0).write(storage, _DEF_INDEX_NAME)
+    clean_files(storage, _DEF_INDEX_NAME, 0, segments)  # the files of empty segments
+    shutil.rmtree(folder / f"{_DEF_INDEX_NAME}.tmp", ignore_errors=True)  # the column writers'
+    return sum(segment.doc_count_all() for segment in segments)
+
+
+def _build_segment(storage, schema, documents, report):
+    builder = SegmentBuilder(storage, schema)
+    for document in documents:
+        builder.add(document)
+        if builder.count % PROGRESS_EVERY == 0:
+            report(builder.count)
+    report(builder.count)
+    return builder.finish()
+
+
+def _build_in_helper(storage, schema, share, sender, counter):
+    """A forked helper: build a segment, send it back (or what went wrong)."""
+
+    def report(count):
+        counter.value = count
+
+    try:
+        sender.send(_build_segment(storage, schema, share, report))
+    except BaseException as error:  # the parent raises it
+        sender.send(RuntimeError(f"search index helper failed: {error!r}"))
+    finally:
+        sender.close()
+
+
+def _outcome(received):
+    if isinstance(received, BaseException):
+        raise received
+    return received
