@@ -65,6 +65,7 @@ def contents(ix):
                     items.append((matcher.id(), matcher.weight(), matcher.value()))
                     matcher.next()
                 summary = (info.doc_frequency(), info.weight(), info.max_weight())
+                summary += (info.min_length(), info.max_length(), info.min_id(), info.max_id())
                 postings[(name, term)] = (summary, items)
         offsets = [offset for _leaf, offset in reader.leaf_readers()]
         scorable = [name for name in layout.names() if layout[name].scorable]

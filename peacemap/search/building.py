@@ -11,15 +11,19 @@ later commits read the index as any other.
 
 import re
 import shutil
+import zlib
 from array import array
 from multiprocessing import get_context
+from pickle import dumps
 
 from whoosh.codec import default_codec
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Frequency, Positions
 from whoosh.index import _DEF_INDEX_NAME, TOC, clean_files
-from whoosh.system import pack_uint
+from whoosh.system import pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numlists import delta_encode
 
 from peacemap.search.analysis import WORD, spelling_analyzer, text_analyzer
 
@@ -88,14 +92,19 @@ class SegmentBuilder:
         self.perdoc.close()
         writer = self.codec.field_writer(self.storage, self.segment)
         compression = self.codec._compression
+        blocklimit = self.codec._blocklimit
         for name in sorted(self.fields):
             field, _invert, postings = self.fields[name]
             if not postings:
                 continue
             lengths = self.lengths.get(name)
             writer.start_field(name, field)
+            fixed_size = field.format.fixed_value_size()
             for term in sorted(postings):
                 docnums, weights, values = postings.pop(term)  # let memory go as we write
+                if len(docnums) <= blocklimit:  # most terms
+                    _write_short_term(writer, term, docnums, weights, values, lengths, fixed_size)
+                    continue
                 writer.start_term(term)
                 _add_postings(writer._postwriter, docnums, weights, values, lengths, compression)
                 writer.finish_term()
@@ -125,6 +134,62 @@ def _add_postings(postwriter, docnums, weights, values, lengths, compression):
         known = [lengths[docnum] for docnum in block if lengths[docnum]] if lengths else ()
         postwriter._minlength = min(known) if known else None
         postwriter._maxlength = max(known, default=0)
+
+
+def _write_short_term(writer, term, docnums, weights, values, lengths, fixed_size):
+    """Write a term whose postings fit in one block, as W3PostingsWriter writes it (block
+    header, pickled block, term info), without its per-posting and per-block bookkeeping:
+    most terms are in a few documents, and for them that bookkeeping is most of the cost."""
+    postfile = writer._postfile
+    start = postfile.tell()
+    known = [lengths[docnum] for docnum in docnums if lengths[docnum]] if lengths else ()
+    minlength = min(known) if known else None
+    maxlength = max(known, default=0)
+    maxweight = max(0, *weights)
+    if all(weight == 1.0 for weight in weights):
+        packed_weights = None
+    elif all(weight == weights[0] for weight in weights):
+        packed_weights = weights[0]
+    else:
+        packed_weights = tuple(weights)
+    values = [encoded for encoded in values if encoded]
+    if fixed_size is None:
+        packed_values = tuple(values)
+    elif fixed_size == 0:
+        packed_values = None
+    else:
+        packed_values = b"".join(values)
+    data = dumps((tuple(delta_encode(docnums)), packed_weights, packed_values), 2)
+    compression = 0
+    if len(docnums) >= COMPRESS_FROM:
+        compression = writer._codec._compression
+        data = zlib.compress(data, compression)
+    info = dumps(
+        (
+            len(docnums),
+            docnums[-1],
+            maxweight,
+            compression,
+            length_to_byte(minlength),
+            length_to_byte(maxlength),
+        ),
+        2,
+    )
+    postfile.write(WHOOSH3_HEADER_MAGIC)
+    postfile.write_int(-(len(info) + len(data)))  # negative: the last block
+    postfile.write(info)
+    postfile.write(data)
+    terminfo = W3TermInfo(
+        weight=sum(weights),
+        df=len(docnums),
+        minlength=minlength,
+        maxlength=maxlength,
+        maxweight=maxweight,
+        minid=docnums[0],
+        maxid=docnums[-1],
+    )
+    terminfo.set_extent(start, postfile.tell() - start)
+    writer._tindex.add(pack_ushort(writer._fieldid) + term, terminfo.to_bytes())
 
 
 def _inverter(field):
