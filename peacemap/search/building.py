@@ -9,6 +9,7 @@ the same documents (tests/test_search_building.py compares them), so Whoosh, our
 later commits read the index as any other.
 """
 
+import gc
 import re
 import shutil
 import zlib
@@ -312,13 +313,22 @@ def build(folder, schema, shares, progress=None):
 
 
 def _build_segment(storage, schema, documents, report):
-    builder = SegmentBuilder(storage, schema)
-    for document in documents:
-        builder.add(document)
-        if builder.count % PROGRESS_EVERY == 0:
-            report(builder.count)
-    report(builder.count)
-    return builder.finish()
+    # The postings are millions of small lists and tuples kept to the end, without cycles:
+    # Python's cyclic collector would walk them (and all the process holds) again and again,
+    # a fifth of the CPU time at 100,000 records. Reference counting frees what is let go.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        builder = SegmentBuilder(storage, schema)
+        for document in documents:
+            builder.add(document)
+            if builder.count % PROGRESS_EVERY == 0:
+                report(builder.count)
+        report(builder.count)
+        return builder.finish()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _build_in_helper(storage, schema, share, sender, counter):
