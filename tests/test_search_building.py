@@ -1,6 +1,7 @@
 """A rebuild's segments are the ones Whoosh's own writer makes from the same documents."""
 
 import random
+import re
 
 import pytest
 from whoosh import index as whoosh_index
@@ -137,3 +138,23 @@ def test_a_parallel_rebuild_finds_what_a_single_process_finds(
     for before, after in zip(single, parallel, strict=True):
         assert [hit.record.id for hit in after.hits] == [hit.record.id for hit in before.hits]
         assert after.total == before.total and after.facets == before.facets
+
+
+def test_words_alone_are_analysed_as_in_a_text():
+    from peacemap.search.analysis import (
+        WORD,
+        indexed_word,
+        spelling_analyzer,
+        spelling_word,
+        text_analyzer,
+    )
+    from tests.test_bad_input import naughty_strings
+
+    words = {word for text in naughty_strings() + TRICKY for word in re.findall(WORD, text)}
+    for word in words:
+        for analyzer, alone in (
+            (text_analyzer(), indexed_word),
+            (spelling_analyzer(), spelling_word),
+        ):
+            token = next(iter(analyzer(word, mode="index")), None)
+            assert alone(word) == (token.text if token else None), word

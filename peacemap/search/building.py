@@ -26,7 +26,13 @@ from whoosh.system import pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import delta_encode
 
-from peacemap.search.analysis import WORD, spelling_analyzer, text_analyzer
+from peacemap.search.analysis import (
+    WORD,
+    indexed_word,
+    spelling_analyzer,
+    spelling_word,
+    text_analyzer,
+)
 
 PROGRESS_EVERY = 100  # documents between two progress reports
 # Posting lists shorter than this are written uncompressed: zlib costs 30 microseconds a call
@@ -198,8 +204,8 @@ def _inverter(field):
     `field.index(value)` yields, computed faster for the analyzers that work word by word."""
     boost = field.format.field_boost
     if field.analyzer == text_analyzer() and type(field.format) is Positions:
-        terms = _WordTerms(field.analyzer)
-        encode = _cached(field.format.encode)
+        terms = _Remembered(_as_bytes(indexed_word), limit=1_000_000)
+        encodings = _Remembered(field.format.encode)
 
         def invert(value):
             positions = {}
@@ -216,13 +222,13 @@ def _inverter(field):
                     else:
                         found.append(position)
             return [
-                (term, len(found), len(found) * boost, encode(tuple(found)))
+                (term, len(found), len(found) * boost, encodings[tuple(found)])
                 for term, found in positions.items()
             ]
 
         return invert
     if field.analyzer == spelling_analyzer() and type(field.format) is Frequency:
-        terms = _WordTerms(field.analyzer)
+        terms = _Remembered(_as_bytes(spelling_word), limit=1_000_000)
 
         def invert(value):
             counts = {}
@@ -235,36 +241,32 @@ def _inverter(field):
         return invert
     if field.unique:
         return lambda value: list(field.index(value))
-    return _cached(lambda value: list(field.index(value)))  # facet values repeat
+    return _Remembered(lambda value: list(field.index(value))).__getitem__  # facets repeat
 
 
-class _WordTerms(dict):
-    """word -> its indexed term as bytes (None when dropped), analysed once per word."""
+class _Remembered(dict):
+    """function(key), computed once per key (a dictionary: a known key costs no call)."""
 
-    def __init__(self, analyzer):
+    def __init__(self, function, limit=200_000):
         super().__init__()
-        self.analyzer = analyzer
+        self.function = function
+        self.limit = limit
 
-    def __missing__(self, word):
-        token = next(iter(self.analyzer(word, mode="index")), None)
-        term = self[word] = token.text.encode("utf-8") if token is not None else None
-        return term
+    def __missing__(self, key):
+        if len(self) >= self.limit:
+            self.clear()
+        found = self[key] = self.function(key)
+        return found
 
 
-def _cached(function, limit=200_000):
-    """`function` remembering its results (forgetting them all past `limit`)."""
-    results = {}
+def _as_bytes(word_term):
+    """word -> word_term(word) encoded as UTF-8 (None stays None)."""
 
-    def cached(argument):
-        try:
-            return results[argument]
-        except KeyError:
-            if len(results) >= limit:
-                results.clear()
-            found = results[argument] = function(argument)
-            return found
+    def term(word):
+        found = word_term(word)
+        return found.encode("utf-8") if found is not None else None
 
-    return cached
+    return term
 
 
 def build(folder, schema, shares, progress=None):
