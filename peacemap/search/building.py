@@ -4,9 +4,11 @@ Whoosh's SegmentWriter pickles every posting into an external sort pool, reads t
 sorted and looks up each posting's field length again: about 2 ms of CPU per document here.
 A rebuild adds its documents in order and all at once, so `SegmentBuilder` keeps a segment's
 postings in memory (per term: document numbers, weights, encoded positions) and hands them to
-the codec's own per-document and field writers. The files are those SegmentWriter writes for
-the same documents (tests/test_search_building.py compares them), so Whoosh, our engine and
-later commits read the index as any other.
+the codec's own per-document and field writers (terms in one block are written by
+`_write_short_term` in the codec's format). Whoosh reads the same postings, lengths, stored
+fields and columns as from SegmentWriter's files (tests/test_search_building.py compares them);
+only posting lists under COMPRESS_FROM documents are left uncompressed, which the codec's
+reader takes as it is. Our engine and later commits read the index as any other.
 """
 
 import gc
