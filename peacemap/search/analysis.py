@@ -16,6 +16,7 @@ STOP_WORDS = (
 )
 # Letters and digits of any script, with the combining marks (accents, Arabic harakat) that
 # decorate them: "تُمْبُكْتُو" is one word, not six.
+SPELLING_MIN = 3  # shorter words are never suggested
 WORD = r"[\w\u0300-\u036f\u0610-\u061a\u0640\u064b-\u065f\u0670\u06d6-\u06ed]+"
 
 
@@ -45,7 +46,13 @@ def reference_text_analyzer():
     )
 
 
-_stem = lru_cache(maxsize=200_000)(stemmer_for_language("en"))
+_stem_word = lru_cache(maxsize=200_000)(stemmer_for_language("en"))
+
+
+def _stem(text):
+    """The English stem of a word. A number has no suffix to strip and is kept as it is:
+    a rebuild meets thousands of numbers found once, and the stemmer takes 20 µs a word."""
+    return text if text.isdigit() else _stem_word(text)
 
 
 class TextAnalyzer(Analyzer):
@@ -103,6 +110,18 @@ class TextAnalyzer(Analyzer):
             yield token
 
 
+def indexed_word(word):
+    """What TextAnalyzer makes of one word (as `WORD` finds them): its term, None if dropped."""
+    text = normalise(word)
+    return _stem(text) if text and text not in STOP_WORDS else None
+
+
+def spelling_word(word):
+    """What the spelling analyzer makes of one word: its term, None if dropped."""
+    text = normalise(word)
+    return text if len(text) >= SPELLING_MIN and text not in STOP_WORDS else None
+
+
 class _Whole:
     """The whole value as one match (tokenize=False)."""
 
@@ -128,7 +147,7 @@ def text_analyzer():
 @cache
 def spelling_analyzer():
     """Normalised but unstemmed words, for "did you mean"."""
-    return _tokens() | NormaliseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=3)
+    return _tokens() | NormaliseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=SPELLING_MIN)
 
 
 _WORD = re.compile(WORD)

@@ -1,8 +1,10 @@
 """What the search index knows of a record: only what its public page shows."""
 
+import os
 from functools import cache
 
 from babel import Locale
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -154,13 +156,59 @@ def document(kind, record):
     return organisation_document(record) if kind == "organisation" else initiative_document(record)
 
 
-def all_documents(batch=1000):
+def all_documents():
     """Every published record as a document, streamed in batches (for a rebuild)."""
-    for kind, model in KINDS.items():
-        ids = list(db.session.scalars(select(model.id).where(_published(model)).order_by(model.id)))
-        for start in range(0, len(ids), batch):
-            for record in published(kind, ids[start : start + batch]):
-                yield document(kind, record)
+    return Published(published_ids())
+
+
+def published_ids():
+    """[(kind, id)] of every published record, in index order (organisations first)."""
+    return [
+        (kind, record_id)
+        for kind, model in KINDS.items()
+        for record_id in db.session.scalars(
+            select(model.id).where(_published(model)).order_by(model.id)
+        )
+    ]
+
+
+class Published:
+    """The documents of these published records, read in batches when iterated.
+
+    A rebuild may `split` them into shares read by forked processes: a share read in another
+    process than the one that made it opens its own database connection, never the parent's.
+    """
+
+    def __init__(self, keys, batch=1000):
+        self.keys = keys
+        self.batch = batch
+        self.pid = os.getpid()
+
+    def __len__(self):
+        return len(self.keys)
+
+    def split(self, parts):
+        """`parts` consecutive shares of about equal size (fewer if there are few records)."""
+        size = -(-len(self.keys) // max(1, parts)) or 1
+        shares = [self.keys[start : start + size] for start in range(0, len(self.keys), size)]
+        return [Published(share, self.batch) for share in shares or [[]]]
+
+    def __iter__(self):
+        if os.getpid() == self.pid:
+            yield from self._read()
+        else:  # forked: the inherited pool and session belong to the parent
+            db.engine.dispose(close=False)
+            with current_app.app_context():
+                yield from self._read()
+
+    def _read(self):
+        for start in range(0, len(self.keys), self.batch):
+            ids = {}
+            for kind, record_id in self.keys[start : start + self.batch]:
+                ids.setdefault(kind, []).append(record_id)
+            for kind, chosen in ids.items():
+                for record in published(kind, chosen):
+                    yield document(kind, record)
             db.session.expunge_all()
 
 

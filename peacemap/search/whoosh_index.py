@@ -13,6 +13,7 @@ from whoosh.fields import COLUMN, ID, KEYWORD, TEXT, Schema
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
 from whoosh.query import Every
 
+from peacemap.search import building
 from peacemap.search.analysis import spelling_analyzer, text_analyzer
 from peacemap.search.engine import Engine, iter_bits
 
@@ -20,8 +21,10 @@ FACETS = ("kind", "country", "region", "theme", "type", "verified")
 SORTS = {"name": ("sort_name", False), "updated": ("updated", True)}
 NAME_BOOST = 4.0  # a word in a name or acronym counts four times a word elsewhere
 WRITE_TIMEOUT = 10  # seconds to wait for another writer before giving up (LockError)
-# Processes writing segments during a rebuild (PEACEMAP_BUILD_PROCS, default: up to 2 cores).
+# Processes writing segments during a rebuild (PEACEMAP_BUILD_PROCS, default: up to 2 cores),
+# when there are enough records to be worth a process.
 BUILD_PROCS = int(os.environ.get("PEACEMAP_BUILD_PROCS", 0)) or max(1, min(2, os.cpu_count() or 1))
+PARALLEL_FROM = 2000
 
 
 def schema():
@@ -64,6 +67,19 @@ def _parser(group):
 def _parse(text, group):
     """Parsed queries are kept: Whoosh's parser takes milliseconds, visitors repeat queries."""
     return _parser(group).parse(text) if text.strip() else Every()
+
+
+def _spelled(documents, layout):
+    """The documents as a rebuild writes them.
+
+    "Did you mean" needs each word once in the index, not once per record: a line (theme
+    label, place, country name) already given is left out (once per share of a rebuild).
+    """
+    spelled = set()
+    for document in documents:
+        lines = [line for line in document["spell"].split("\n") if line not in spelled]
+        spelled.update(lines)
+        yield _fitted(document | {"spell": "\n".join(lines)}, layout)
 
 
 def _fitted(document, layout):
@@ -224,30 +240,25 @@ class WhooshIndex:
         writer.commit()
 
     def rebuild(self, documents, progress=None):
-        """Build a new index beside the live one, then swap it in atomically."""
+        """Build a new index beside the live one, then swap it in atomically.
+
+        Documents that can be `split` (documents.Published) are built by BUILD_PROCS
+        processes, each writing one segment; any other iterable by this process alone.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         name = f"index-{time.time_ns()}"
         folder = self.root / name
         folder.mkdir()
-        ix = index.create_in(folder, schema())
-        # Both cores, each writing its own segment; no final merge (searches read them all).
-        writer = ix.writer(procs=BUILD_PROCS, limitmb=128, multisegment=BUILD_PROCS > 1)
-        count, spelled = 0, set()
+        parallel = hasattr(documents, "split") and len(documents) >= PARALLEL_FROM
+        shares = documents.split(BUILD_PROCS) if parallel else [documents]
+        layout = schema()
         try:
-            for document in documents:
-                # "Did you mean" needs each word once in the index, not once per record: a
-                # line (theme label, place, country name) already given is left out.
-                lines = [line for line in document["spell"].split("\n") if line not in spelled]
-                spelled.update(lines)
-                writer.add_document(**_fitted(document | {"spell": "\n".join(lines)}, ix.schema))
-                count += 1
-                if progress:
-                    progress(count)
+            count = building.build(
+                folder, layout, [_spelled(share, layout) for share in shares], progress
+            )
         except BaseException:
-            writer.cancel()
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        writer.commit()
         pointer = self.root / "CURRENT.tmp"
         pointer.write_text(name)
         os.replace(pointer, self.root / "CURRENT")  # readers see the old or the new, never half
