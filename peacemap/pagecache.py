@@ -24,7 +24,8 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from flask import Response, g, request, request_finished
-from sqlalchemy import delete, event, insert, update
+from sqlalchemy import delete, event, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.http import HTTP_STATUS_CODES, parse_cookie
@@ -54,6 +55,8 @@ PERSONAL_HEADERS = (
     "HTTP_RANGE",
 )
 VERSION_KEY = "peacemap.data_version"
+# INSERT ... ON CONFLICT for the two databases the project runs on.
+UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 # Changes to these never show on a public page.
 PRIVATE_MODELS = (AuditEvent, Counter, RecoveryCode, Revision, Submission, User)
 # Response headers set again on every answer, never replayed from the cache.
@@ -129,23 +132,12 @@ def version(engine=None):
 
 def _raise(connection):
     """Add one to the version, creating the counter if need be (one statement, no race)."""
-    dialect = connection.dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert
-        stmt = insert(Counter).values(name=NAME, value=1)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[Counter.name], set_={"value": Counter.value + 1}
-        )
-        connection.execute(stmt)
-        return
-    changed = connection.execute(
-        update(Counter).where(Counter.name == NAME).values(value=Counter.value + 1)
+    upsert = UPSERTS[connection.dialect.name]
+    stmt = upsert(Counter).values(name=NAME, value=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Counter.name], set_={"value": Counter.value + 1}
     )
-    if not changed.rowcount:
-        connection.execute(Counter.__table__.insert().values(name=NAME, value=1))
+    connection.execute(stmt)
 
 
 def bump():

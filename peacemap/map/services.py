@@ -14,23 +14,23 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy import (
     String,
     and_,
     bindparam,
     cast,
     extract,
-    func,
     literal,
     or_,
     select,
     type_coerce,
 )
 
+from peacemap import pagecache
 from peacemap.extensions import db
 from peacemap.map.features import paused_gc
 from peacemap.models import (
-    AuditEvent,
     Initiative,
     Location,
     Organisation,
@@ -72,41 +72,36 @@ class Point(NamedTuple):
 
 
 # -- the cache ---------------------------------------------------------------------------------
-_cache = OrderedDict()
 CACHE_SIZE = 32
 
 
 def data_version():
-    """A value that changes whenever published records, their places or themes change."""
-    counts = [
-        select(func.count()).select_from(Organisation).scalar_subquery(),
-        select(func.max(Organisation.updated_at)).scalar_subquery(),
-        select(func.count()).select_from(Initiative).scalar_subquery(),
-        select(func.max(Initiative.updated_at)).scalar_subquery(),
-        select(func.count()).select_from(organisation_locations).scalar_subquery(),
-        select(func.count()).select_from(initiative_locations).scalar_subquery(),
-        select(func.count()).select_from(organisation_themes).scalar_subquery(),
-        select(func.count()).select_from(Location).scalar_subquery(),
-        select(func.max(AuditEvent.id)).scalar_subquery(),
-    ]
-    return tuple(db.session.execute(select(*counts)).one())
+    """The version of the published data (pagecache.py's counter, shared by every process)."""
+    return pagecache.version()
+
+
+def _entries():
+    """{key: (version, value)} of this application (the version is only unique within its
+    database)."""
+    return current_app.extensions.setdefault("map_points", OrderedDict())
 
 
 def _cached(key, version, compute):
-    entry = _cache.get(key)
+    cache = _entries()
+    entry = cache.get(key)
     if entry is not None and entry[0] == version:
-        _cache.move_to_end(key)
+        cache.move_to_end(key)
         return entry[1]
     value = compute()
-    _cache[key] = (version, value)
-    _cache.move_to_end(key)
-    while len(_cache) > CACHE_SIZE:
-        _cache.popitem(last=False)
+    cache[key] = (version, value)
+    cache.move_to_end(key)
+    while len(cache) > CACHE_SIZE:
+        cache.popitem(last=False)
     return value
 
 
 def clear_cache():
-    _cache.clear()
+    _entries().clear()
 
 
 def etag(version, *parts):
