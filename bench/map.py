@@ -107,7 +107,11 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="peacemap-bench-map-"))
     os.environ["PEACEMAP_INSTANCE_PATH"] = str(tmp / "instance")
     app = create_app(
-        {"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite'}"}
+        {
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite'}",
+            "PAGE_CACHE_BYTES": 0,  # what building the layers costs, not the page cache
+        }
     )
     with app.app_context():
         db.create_all()
