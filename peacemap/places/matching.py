@@ -33,12 +33,9 @@ def matches(text, country=None):
     if not key:
         return []
     index = _index()
-    start = bisect.bisect_left(index, (key,))
-    found = []
-    for name, _population, geonameid in index[start:]:
-        if name != key:
-            break
-        found.append(places()[geonameid])
+    first = bisect.bisect_left(index, (key,))
+    last = bisect.bisect_left(index, (key + "\0",), first)  # "\0" folds away: none typed
+    found = [places()[geonameid] for _name, _population, geonameid in index[first:last]]
     found.sort(key=lambda place: (place.country != country, -place.population))
     return found
 
