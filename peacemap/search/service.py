@@ -7,10 +7,12 @@ back to a plain database query and say so, and `flask search rebuild` heals the 
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import String, cast, or_
+from sqlalchemy import String, bindparam, cast, or_
+from sqlalchemy.orm import load_only
 
 from peacemap import pagecache
 from peacemap.extensions import db
@@ -130,14 +132,44 @@ def expand_places(text, limit=20):
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 
 
+# What a results page and the API show of each kind; other columns load on first use.
+SHOWN = {
+    "organisation": (
+        "id",
+        "slug",
+        "name",
+        "acronym",
+        "type",
+        "country",
+        "verification_level",
+        "summary",
+        "language",
+        "status",
+    ),
+    "initiative": ("id", "slug", "title", "status", "summary", "language", "publication"),
+}
+
+
+@cache
+def _published_by_ids(kind):
+    """The SELECT of published `kind` records whose id is in the list bound as `ids`, built
+    once (building a statement costs more than running this one)."""
+    model = documents.KINDS[kind]
+    columns = [getattr(model, name) for name in SHOWN[kind]]
+    return (
+        model.published()
+        .where(model.id.in_(bindparam("ids", expanding=True)))
+        .options(load_only(*columns))
+    )
+
+
 def _load(found):
-    """The published records for these (kind, id) pairs, in two queries (columns only: the
-    results page shows no related rows)."""
+    """The published records for these (kind, id) pairs, in a query per kind."""
     records = {}
-    for kind, model in documents.KINDS.items():
+    for kind in documents.KINDS:
         ids = [number for k, number in found if k == kind]
         if ids:
-            for record in db.session.scalars(model.published().where(model.id.in_(ids))):
+            for record in db.session.scalars(_published_by_ids(kind), {"ids": ids}):
                 records[(kind, record.id)] = record
     return records
 
