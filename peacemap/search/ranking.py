@@ -3,83 +3,115 @@ threshold algorithm with a budget, then MaxScore narrowing on bitsets when the t
 ties (a word rare in names and common in text)."""
 
 import heapq
+from itertools import repeat
+from operator import add, itemgetter, mul
 
-from peacemap.search.segments import bitmap_of, iter_bits
+from peacemap.search.segments import bitmap_of, first_bits, iter_bits
 
 DIRECT = 1000  # up to this many matches, every match is scored; above, threshold algorithm
-CANDIDATES = 6000  # MaxScore: when at most this many candidates remain, all are scored
+CANDIDATES = 2000  # MaxScore: when at most this many candidates remain, all are scored
 SAMPLE = 200  # documents scored for MaxScore's lower bound
 COMBINED = 5  # MaxScore: lists enumerated in every combination (2^5 intersections at most)
-BUDGET = 800  # postings the threshold algorithm may read before MaxScore narrows the matches
+BUDGET = 256  # postings the threshold algorithm may read before MaxScore narrows the matches
 CHUNK = 16  # documents taken from each list at a time by the threshold algorithm
 
 
 def segment_top(local, lists, limit, size):
     """[(score, -docnum)] of the best local documents."""
     if not lists:  # nothing to score (an empty query): document order
-        found = []
-        for docnum in iter_bits(local):
-            found.append((0.0, -docnum))
-            if len(found) == limit:
-                break
-        return found
-    score = _scorer([(postings.impacts, scale) for postings, scale in lists])
+        return [(0.0, -docnum) for docnum in first_bits(local, limit)]
+    weights = [(postings.impacts, scale) for postings, scale in lists]
+    score = _scorer(weights)
     if local.bit_count() <= DIRECT:
-        return _scored(local, score, limit)
-    found = _threshold_top(local, lists, limit, size, score, BUDGET)
-    if found is not None:
-        return found
-    # Many ties at the top (a rare word in names, common words in text): narrow first.
-    candidates = _max_score_candidates(local, lists, limit, score)
-    if candidates.bit_count() <= CANDIDATES:
-        return _scored(candidates, score, limit)
-    found = _threshold_top(candidates, lists, limit, size, score, None)
-    return found if found is not None else _scored(candidates, score, limit)
+        return _scored(local, weights, limit)
+    walk = _ThresholdWalk(local, lists, limit, size, score)
+    if walk.run(BUDGET):
+        return walk.heap
+    # Many ties at the top (a word rare in names and common in text): narrow the matches,
+    # with the k-th best score found so far as a floor.
+    floor = walk.heap[0][0] if len(walk.heap) == limit else 0.0
+    candidates = _max_score_candidates(local, lists, limit, score, floor)
+    count = candidates.bit_count()
+    if count <= CANDIDATES and count * 2 <= local.bit_count():
+        return _scored(candidates, weights, limit)
+    walk.narrow(candidates)  # no longer matching documents cannot reach the top
+    return walk.heap if walk.run(None) else _scored(candidates, weights, limit)
 
 
-def _scored(local, score, limit):
+def _scored(local, weights, limit):
     """[(score, -docnum)] of the best `limit` documents of `local`, every one scored."""
-    best = heapq.nlargest(limit, iter_bits(local), key=score)  # ties: lower docnum first
-    return [(score(docnum), -docnum) for docnum in best]
+    docs = iter_bits(local)
+    totals = scores(docs, weights)
+    best = heapq.nlargest(limit, range(len(docs)), key=totals.__getitem__)  # ties: lower first
+    return [(totals[i], -docs[i]) for i in best]
 
 
-def _threshold_top(local, lists, limit, size, score, budget):
+def scores(docs, weights):
+    """The score of each of `docs` for [(impacts, scale)], list by list rather than document by
+    document: C-level maps, with the same additions in the same order as `_scorer`."""
+    totals = None
+    for impacts, scale in weights:
+        if isinstance(impacts, dict):  # a rare term's impacts: absent means 0
+            levels = map(impacts.get, docs, repeat(0))
+        elif len(docs) > 1:
+            levels = itemgetter(*docs)(impacts)
+        else:
+            levels = [impacts[docnum] for docnum in docs]
+        scaled = map(mul, levels, repeat(scale))
+        totals = list(scaled) if totals is None else list(map(add, totals, scaled))
+    return totals if totals is not None else [0] * len(docs)
+
+
+class _ThresholdWalk:
     """The threshold algorithm, a chunk of each list at a time: walk the lists from their
     highest impacts; stop when no document not yet seen can beat the k-th best found.
-    Returns None when more than `budget` postings would be needed."""
-    bitmap = bitmap_of(local, size)
-    heap, seen = [], set()
-    lists = [
-        (postings.order, postings.impacts, scale, postings.complete) for postings, scale in lists
-    ]
-    depth, deepest = 0, max(len(order) for order, _, _, _ in lists)
-    while depth < deepest:
-        if budget is not None and depth * len(lists) > budget:
-            return None
-        threshold = 0.0
-        for order, impacts, scale, complete in lists:
-            chunk = order[depth : depth + CHUNK]
-            if not complete and len(chunk) < CHUNK:
-                return None  # only the head of this list is kept: no bound beyond it
-            if not chunk:
-                continue
-            threshold += impacts[chunk[-1]] * scale
-            for docnum in chunk:
-                if docnum in seen or not bitmap[docnum >> 3] >> (docnum & 7) & 1:
+    It can stop at a budget of postings read and go on later where it stopped."""
+
+    def __init__(self, local, lists, limit, size, score):
+        self.size, self.limit, self.score = size, limit, score
+        self.bitmap = bitmap_of(local, size)
+        self.heap, self.seen = [], set()
+        self.lists = [(p.order, p.impacts, scale, p.complete) for p, scale in lists]
+        self.depth = 0
+
+    def narrow(self, bits):
+        """Consider only these documents from now on."""
+        self.bitmap = bitmap_of(bits, self.size)
+
+    def run(self, budget):
+        """True when the top is found; False when `budget` postings (across lists) were read
+        first, or when a list whose head only is kept runs out."""
+        heap, seen, limit, score, bitmap = self.heap, self.seen, self.limit, self.score, self.bitmap
+        lists = self.lists
+        deepest = max(len(order) for order, _, _, _ in lists)
+        while self.depth < deepest:
+            depth = self.depth
+            if budget is not None and depth * len(lists) > budget:
+                return False
+            threshold = 0.0
+            for order, impacts, scale, complete in lists:
+                chunk = order[depth : depth + CHUNK]
+                if not complete and len(chunk) < CHUNK:
+                    return False  # only the head of this list is kept: no bound beyond it
+                if not chunk:
                     continue
-                seen.add(docnum)
-                entry = (score(docnum), -docnum)
-                if len(heap) < limit:
-                    heapq.heappush(heap, entry)
-                elif entry > heap[0]:
-                    heapq.heapreplace(heap, entry)
-        if len(heap) == limit and heap[0][0] >= threshold:
-            break
-        depth += CHUNK
-    return heap
+                threshold += impacts[chunk[-1]] * scale
+                for docnum in chunk:
+                    if docnum in seen or not bitmap[docnum >> 3] >> (docnum & 7) & 1:
+                        continue
+                    seen.add(docnum)
+                    entry = (score(docnum), -docnum)
+                    if len(heap) < limit:
+                        heapq.heappush(heap, entry)
+                    elif entry > heap[0]:
+                        heapq.heapreplace(heap, entry)
+            self.depth = depth + CHUNK
+            if len(heap) == limit and heap[0][0] >= threshold:
+                return True
+        return True
 
 
-def _max_score_candidates(local, lists, limit, score):
+def _max_score_candidates(local, lists, limit, score, floor=0.0):
     """The matches that can still be in the top `limit` (the MaxScore idea, on bitsets).
 
     A lower bound of the k-th best score (the floor) comes from real documents: those
@@ -87,7 +119,8 @@ def _max_score_candidates(local, lists, limit, score):
     the sum of the best contributions of the lists it is in. The few most valuable lists are
     enumerated in every combination; the rest count as if every document were in them. The
     candidates are the documents in a combination that can reach the floor: when names carry
-    rare words, a few hundred documents out of tens of thousands.
+    rare words, a few hundred documents out of tens of thousands. A `floor` already known
+    (real scores found by the threshold algorithm) is used when higher.
     """
     bounds = sorted(
         ((postings.impacts[postings.order[0]] * scale, postings) for postings, scale in lists),
@@ -99,14 +132,11 @@ def _max_score_candidates(local, lists, limit, score):
         narrower = rich & postings.bits
         if narrower.bit_count() >= 2 * limit:
             rich = narrower
-    sample = []
-    for docnum in iter_bits(rich):
-        sample.append(docnum)
-        if len(sample) == SAMPLE:
-            break
-    if len(sample) < limit:
+    sample = first_bits(rich, SAMPLE)
+    if len(sample) >= limit:
+        floor = max(floor, heapq.nlargest(limit, map(score, sample))[-1])
+    if not floor:
         return local
-    floor = heapq.nlargest(limit, map(score, sample))[-1]
     valuable, rest = bounds[:COMBINED], bounds[COMBINED:]
     slack = sum(bound for bound, _postings in rest)
     candidates = 0

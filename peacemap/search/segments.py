@@ -10,6 +10,7 @@ import re
 import threading
 from array import array
 from collections import OrderedDict
+from itertools import compress
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
@@ -20,7 +21,8 @@ TOP = K1 + 1  # the largest value of the tf part of BM25
 KEYS_PER_SEGMENT = 20_000  # stored keys of shown documents kept per segment
 CACHE_BYTES = 32 << 20  # posting lists kept per segment (least recently used are dropped)
 ORDER_HEAD = 4096  # impact-ordered docnums kept per list for the threshold algorithm
-_NONZERO = re.compile(rb"[^\x00]")
+_ONE = re.compile("1")
+_DIGITS = bytes.maketrans(b"01", b"\x00\x01")
 
 
 def bits_of(docnums, size):
@@ -32,15 +34,28 @@ def bits_of(docnums, size):
 
 
 def iter_bits(bits):
-    """The document numbers set in a bitset, ascending."""
-    raw = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-    for found in _NONZERO.finditer(raw):
-        index = found.start()
-        byte = raw[index]
-        base = index << 3
-        for shift in range(8):
-            if byte >> shift & 1:
-                yield base + shift
+    """The document numbers set in a bitset, ascending, as a list.
+
+    Built by C-level string and iterator functions, not a Python step per bit: the positions
+    of "1" in the bitset's binary digits, or for dense sets every position filtered by its digit.
+    """
+    if not bits:
+        return []
+    digits = bin(bits)[:1:-1]  # lowest bit first
+    if bits.bit_count() * 4 > len(digits):
+        return list(compress(range(len(digits)), digits.encode("ascii").translate(_DIGITS)))
+    return [found.start() for found in _ONE.finditer(digits)]
+
+
+def first_bits(bits, limit, window=4096):
+    """The lowest `limit` document numbers set in a bitset, without listing them all."""
+    found, base = [], 0
+    mask = (1 << window) - 1
+    while bits and len(found) < limit:
+        found += [base + docnum for docnum in iter_bits(bits & mask)]
+        bits >>= window
+        base += window
+    return found[:limit]
 
 
 def bitmap_of(bits, size):
