@@ -155,13 +155,22 @@ def test_threshold_algorithm_and_max_score_find_the_true_top(index, text, monkey
     terms = eng.scoring_terms(query)
     monkeypatch.setattr(ranking, "DIRECT", 0)
     monkeypatch.setattr(ranking, "CANDIDATES", 0)  # threshold algorithm everywhere
+    monkeypatch.setattr(ranking, "WALK_FIRST_BELOW", 10**9)
     threshold = eng.top(matched, terms, 25)
+    monkeypatch.setattr(ranking, "WALK_FIRST_BELOW", 0)  # MaxScore first, then the walk
+    narrowed_walk = eng.top(matched, terms, 25)
+    monkeypatch.setattr(ranking, "WALK_FIRST_BELOW", 10**9)
+    monkeypatch.setattr(ranking, "BUDGET", 16)  # a short walk, then the walk goes on
+    resumed = eng.top(matched, terms, 25)
     monkeypatch.setattr(ranking, "BUDGET", 0)
     monkeypatch.setattr(ranking, "CANDIDATES", 10**9)  # MaxScore candidates, all scored
+    monkeypatch.setattr(ranking, "NARROWED", 1.0)
     max_score = eng.top(matched, terms, 25)
     monkeypatch.setattr(ranking, "DIRECT", 10**9)  # every match scored
     brute = eng.top(matched, terms, 25)
     assert threshold == brute
+    assert narrowed_walk == brute
+    assert resumed == brute
     assert max_score == brute
     assert len(brute) == min(25, matched.bit_count())
 

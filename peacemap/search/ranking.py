@@ -9,10 +9,14 @@ from operator import add, itemgetter, mul
 from peacemap.search.segments import bitmap_of, first_bits, iter_bits
 
 DIRECT = 1000  # up to this many matches, every match is scored; above, threshold algorithm
-CANDIDATES = 2000  # MaxScore: when at most this many candidates remain, all are scored
+CANDIDATES = 2000  # MaxScore: when at most this many candidates remain, all are scored,
+NARROWED = 0.5  # ... if MaxScore left at most this share of the matches (else the walk goes on)
 SAMPLE = 200  # documents scored for MaxScore's lower bound
 COMBINED = 5  # MaxScore: lists enumerated in every combination (2^5 intersections at most)
 BUDGET = 256  # postings the threshold algorithm may read before MaxScore narrows the matches
+# With this many lists or more, the walk's bound (the sum of the lists' current impacts) falls
+# too slowly to stop within the budget: MaxScore narrowing comes first.
+WALK_FIRST_BELOW = 4
 CHUNK = 16  # documents taken from each list at a time by the threshold algorithm
 
 
@@ -25,14 +29,14 @@ def segment_top(local, lists, limit, size):
     if local.bit_count() <= DIRECT:
         return _scored(local, weights, limit)
     walk = _ThresholdWalk(local, lists, limit, size, score)
-    if walk.run(BUDGET):
+    if len(lists) < WALK_FIRST_BELOW and walk.run(BUDGET):
         return walk.heap
     # Many ties at the top (a word rare in names and common in text): narrow the matches,
     # with the k-th best score found so far as a floor.
     floor = walk.heap[0][0] if len(walk.heap) == limit else 0.0
     candidates = _max_score_candidates(local, lists, limit, score, floor)
     count = candidates.bit_count()
-    if count <= CANDIDATES and count * 2 <= local.bit_count():
+    if count <= CANDIDATES and count <= local.bit_count() * NARROWED:
         return _scored(candidates, weights, limit)
     walk.narrow(candidates)  # no longer matching documents cannot reach the top
     return walk.heap if walk.run(None) else _scored(candidates, weights, limit)

@@ -162,7 +162,7 @@ def _load(found):
     for kind in documents.KINDS:
         ids = [number for k, number in found if k == kind]
         if ids:
-            for row in connection.execute(_published_by_ids(kind), {"ids": ids}):
+            for row in connection.execute(_published_by_ids(kind), {"ids": ids}).all():
                 records[(kind, row.id)] = row
     return records
 
