@@ -1,6 +1,9 @@
-"""The top of a BM25 ranking from cached impacts: every match scored when few, else the
-threshold algorithm with a budget, then MaxScore narrowing on bitsets when the top is full of
-ties (a word rare in names and common in text)."""
+"""The top of a BM25 ranking from cached impacts.
+
+Every match is scored when there are few. Otherwise a short threshold-algorithm walk comes
+first (skipped for four lists or more), then MaxScore narrowing on bitsets, with the walk's
+k-th best score as a floor; the candidates left are all scored, or the walk goes on over them.
+"""
 
 import heapq
 from itertools import repeat
