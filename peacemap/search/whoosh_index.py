@@ -22,9 +22,11 @@ SORTS = {"name": ("sort_name", False), "updated": ("updated", True)}
 NAME_BOOST = 4.0  # a word in a name or acronym counts four times a word elsewhere
 WRITE_TIMEOUT = 10  # seconds to wait for another writer before giving up (LockError)
 # Processes writing segments during a rebuild (PEACEMAP_BUILD_PROCS, default: up to 2 cores),
-# when there are enough records to be worth a process.
+# from PARALLEL_FROM records. Below it one process builds one segment (about 1,000 records a
+# second): each search then ranks one segment, not one per process, which is 15 % faster at
+# 10,000 records for a rebuild of 10 s rather than 5.
 BUILD_PROCS = int(os.environ.get("PEACEMAP_BUILD_PROCS", 0)) or max(1, min(2, os.cpu_count() or 1))
-PARALLEL_FROM = 2000
+PARALLEL_FROM = 20_000
 
 
 def schema():
