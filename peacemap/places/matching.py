@@ -18,6 +18,16 @@ def _index():
     return sorted(entries)
 
 
+def _names(low, high):
+    """The index entries whose folded name is at least `low` and below `high`, found by
+    bisection and sliced (the index holds tens of thousands of names). Folded names hold no
+    NUL and no U+10FFFF: `key` + NUL bounds the exact name, `key` + U+10FFFF every name that
+    starts with it."""
+    index = _index()
+    first = bisect.bisect_left(index, (low,))
+    return index[first : bisect.bisect_left(index, (high,), first)]
+
+
 def match(text, country=None):
     """The best place whose name or alternate name is `text` (case and accents ignored).
 
@@ -32,10 +42,7 @@ def matches(text, country=None):
     key = fold(text or "")
     if not key:
         return []
-    index = _index()
-    first = bisect.bisect_left(index, (key,))
-    last = bisect.bisect_left(index, (key + "\0",), first)  # "\0" folds away: none typed
-    found = [places()[geonameid] for _name, _population, geonameid in index[first:last]]
+    found = [places()[geonameid] for _name, _population, geonameid in _names(key, key + "\0")]
     found.sort(key=lambda place: (place.country != country, -place.population))
     return found
 
@@ -46,12 +53,8 @@ def suggest(prefix, country=None, limit=10):
     key = fold(prefix or "")
     if len(key) < 2:
         return []
-    index = _index()
-    start = bisect.bisect_left(index, (key,))
     seen = {}
-    for name, _population, geonameid in index[start:]:
-        if not name.startswith(key):
-            break
+    for name, _population, geonameid in _names(key, key + "\U0010ffff"):
         seen.setdefault(geonameid, name == key)
         if len(seen) >= 200:
             break

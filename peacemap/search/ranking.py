@@ -66,7 +66,7 @@ def scores(docs, weights):
             levels = [impacts[docnum] for docnum in docs]
         scaled = map(mul, levels, repeat(scale))
         totals = list(scaled) if totals is None else list(map(add, totals, scaled))
-    return totals if totals is not None else [0] * len(docs)
+    return totals
 
 
 class _ThresholdWalk:
