@@ -19,7 +19,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from reference import machine_reference  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
 from peacemap import create_app  # noqa: E402
@@ -177,22 +179,6 @@ def bare_query(index, query, backend):
         ).all()
     else:
         index.searcher().search(index.parse(query), limit=20)
-
-
-def machine_reference():
-    """Milliseconds of a fixed pure-Python workload (best of 5): how fast this machine runs
-    Python at the moment. On a shared virtual machine it can vary twofold within minutes,
-    and every figure here with it; compare runs only with similar references."""
-    rng = random.Random(1)
-    words = [str(rng.random()) for _ in range(20_000)]
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        counts = {}
-        for word in sorted(words):
-            counts[word[:4]] = counts.get(word[:4], 0) + len(word)
-        best = min(best, time.perf_counter() - started)
-    return best * 1000
 
 
 def percentiles(samples):

@@ -1,8 +1,10 @@
 """Fixtures: a fresh database per test, factories, and the no-skip rule for CI."""
 
+import collections
 import contextvars
 import itertools
 import os
+import re
 
 import pytest
 from bs4 import BeautifulSoup
@@ -303,12 +305,30 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"Skipped, but PEACEMAP_REQUIRE_ALL=1 forbids skips: {reason}"
 
 
+@pytest.hookimpl(wrapper=True)
 def pytest_terminal_summary(terminalreporter):
-    """Say plainly what was skipped and what to install to run it."""
+    """End with what was skipped, by reason, and the one `apt-get install` line that would
+    run the rest (each skip names its Debian packages as `apt-get install NAME ...`)."""
+    yield
     skipped = terminalreporter.stats.get("skipped", [])
-    if skipped:
+    if not skipped:
+        return
+    reasons = collections.Counter(_skip_reason(report) for report in skipped)
+    packages = []
+    for reason in reasons:
+        for names in re.findall(r"apt-get install ([a-z0-9.+\- ]+)", reason):
+            packages += [name for name in names.split() if name not in packages]
+    terminalreporter.section("skipped: what this machine lacks", yellow=True)
+    for reason, count in reasons.most_common():
+        terminalreporter.write_line(f"{count:4d}  {reason}")
+    if packages:
         terminalreporter.write_line(
-            f"{len(skipped)} test(s) skipped; see the reasons above (-ra). "
-            "Install what they name (e.g. `apt-get install chromium`) to run them.",
+            "To run them all: apt-get install --no-install-recommends " + " ".join(packages),
             yellow=True,
+            bold=True,
         )
+
+
+def _skip_reason(report):
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    return reason.removeprefix("Skipped: ")

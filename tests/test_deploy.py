@@ -145,42 +145,44 @@ def slow_clients(port, count):
     return sockets
 
 
-def timed_get(port, path="/fr/", timeout=3.0):
-    """Seconds to get a whole page, or None when it did not come within `timeout`."""
-    started = time.monotonic()
+def answered(port, path="/fr/", timeout=10.0):
+    """Whether a whole page comes back before `timeout` seconds: a wait for an answer that is
+    either on its way or stuck, never a measure of speed."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as page:  # noqa: S310
             page.read()
-            assert page.status == 200
+            return page.status == 200
     except OSError:
-        return None
-    return time.monotonic() - started
+        return False
 
 
 def test_slow_clients_do_not_stall_the_site_behind_nginx(site):
-    assert timed_get(site["proxy"]) is not None
+    assert answered(site["proxy"])
     sockets = slow_clients(site["proxy"], SLOW_CLIENTS)
     try:
-        times = []
+        answers = []
         for _ in range(10):
             for connection in sockets[:50]:  # keep some of them dribbling
                 connection.sendall(b"X-Slow: 1\r\n")
-            times.append(timed_get(site["proxy"]))
-        assert None not in times and max(times) < 1.0, times
+            answers.append(answered(site["proxy"]))
+        assert all(answers), answers
     finally:
         for connection in sockets:
             connection.close()
 
 
 def test_without_nginx_two_slow_clients_are_enough_to_stall_gunicorn(site):
-    """The reason for nginx: shown, so that the test above could fail."""
-    assert timed_get(site["app"]) is not None
+    """The reason for nginx: shown, so that the test above could fail. Gunicorn's sync workers
+    wait on the slow clients' headers, so the page does not come while they hold them, and
+    comes once they let go."""
+    assert answered(site["app"])
     sockets = slow_clients(site["app"], 2)
     try:
-        assert timed_get(site["app"], timeout=2.0) is None
+        assert not answered(site["app"], timeout=5.0)
     finally:
         for connection in sockets:
             connection.close()
+    assert answered(site["app"])
 
 
 def test_healthz_through_the_proxy(site):

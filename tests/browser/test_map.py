@@ -94,6 +94,7 @@ def _serve(tmp, fill, **settings):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
     thread.join(timeout=5)
     if previous is not None:
         os.environ["PEACEMAP_INSTANCE_PATH"] = previous

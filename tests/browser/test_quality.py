@@ -9,6 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser.conftest import MODERATOR
+from tests.browser.static_site import heavy_page, static_site
 
 pytestmark = pytest.mark.browser
 
@@ -106,8 +107,19 @@ def transfers(page):
     return document, sum(size for _kind, _name, size in entries)
 
 
+def blocking_scripts(page):
+    """Scripts that held up the page's first paint, as the browser itself marks them."""
+    return page.evaluate(
+        """() => performance.getEntriesByType('resource')
+             .filter(entry => entry.initiatorType === 'script'
+                              && entry.renderBlockingStatus === 'blocking')
+             .map(entry => entry.name)"""
+    )
+
+
 def test_pages_are_light(browser, live_server):
-    heavy = {}
+    """A first visit's bytes within budget, and no script that blocks rendering."""
+    heavy, blocking = {}, {}
     for path in [p for p in PUBLIC_PAGES if p != "/map"] + ["/map"]:
         context = browser.new_context()  # an empty cache: a first visit
         page = context.new_page()
@@ -117,8 +129,18 @@ def test_pages_are_light(browser, live_server):
         limits = (14_000, 30_000) if path != "/map" else (14_000, 100_000)
         if document > limits[0] or total > limits[1] or document == 0:
             heavy[path] = (document, total)
+        if blocking_scripts(page):
+            blocking[path] = blocking_scripts(page)
         context.close()
     assert heavy == {}
+    assert blocking == {}
+
+
+def test_a_blocking_script_is_seen(page, tmp_path):
+    """A control: a page with a plain script in its head is marked as blocked by it."""
+    with static_site(tmp_path, heavy_page()) as url:
+        page.goto(url)
+        assert [name.rsplit("/", 1)[-1] for name in blocking_scripts(page)] == ["script.js"]
 
 
 def test_keyboard_alone_can_submit_an_organisation(page, live_server):
