@@ -5,6 +5,7 @@ import json
 
 import pytest
 from bs4 import BeautifulSoup
+from markupsafe import escape
 
 from peacemap.extensions import db
 from peacemap.records import new_initiative, new_organisation
@@ -151,3 +152,124 @@ def test_the_check_finds_executable_output():
     assert executable("<p onclick='x()'>x</p><script>x()</script><a href='javascript:x'>", "t")
     assert executable("<svg onload=x>", "t")
     assert executable("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>", "t") == []
+
+
+# -- what a person types comes back as text, never as markup -------------------------------------
+TYPED = (
+    '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+    "<iframe src=javascript:alert(3)></iframe>"
+    '<meta http-equiv=refresh content="0;url=javascript:alert(4)"><b id=typed>bold</b>'
+)
+# Every element and attribute the typed text would create if it were rendered as HTML.
+TYPED_ELEMENTS = ("script", "img", "iframe", "meta[http-equiv]", "b#typed")
+
+
+def from_input(html):
+    """Elements or attributes in `html` that can only have come from TYPED (empty when the
+    page shows the text as text). Scripts with a src and the page's own meta tags are the
+    page's, so only the typed shapes are looked for."""
+    page = BeautifulSoup(html, "html.parser")
+    found = [str(tag)[:60] for tag in page.select("script:not([src]):not([type])")]
+    found += [
+        str(tag)[:60] for tag in page.select("img[onerror], iframe, meta[http-equiv], b#typed")
+    ]
+    found += [tag.name for tag in page.find_all(attrs={"onerror": True})]
+    return found
+
+
+def typed_everywhere(page, selector):
+    """The form's values as the browser would send them, with TYPED in every text field."""
+    from tests.conftest import form_values
+
+    values = form_values(page, selector)
+    form = page.select_one(selector)
+    for element in form.select("textarea, input"):
+        kind = element.get("type", "text")
+        name = element.get("name")
+        if (
+            name
+            and kind in ("text", "email", "tel", "url", "search", "number")
+            or (name and element.name == "textarea")
+        ):
+            values[name] = TYPED
+    return values
+
+
+def post_typed(client, url, selector="main form[method=post]"):
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    forms = page.select(selector)
+    assert forms, (url, selector)
+    answers = []
+    for number in range(len(forms)):
+        chosen = f"{selector} >> {number}"  # (documentation only: each form in turn)
+        form = page.select(selector)[number]
+        action = form.get("action") or url
+        values = typed_everywhere(BeautifulSoup(str(form), "html.parser"), "form")
+        response = client.post(action, data={k: v for k, v in values.items() if v is not None})
+        answers.append((chosen, action, response))
+    return answers
+
+
+def test_typed_markup_comes_back_as_text_in_every_form(client, make_organisation, login):
+    from tests.conftest import fill_and_post
+
+    network = make_organisation(slug="wanep", name="WANEP", type="network")
+    db.session.commit()
+    item = new_initiative(
+        {
+            "title": {"en": "Dialogue"},
+            "language": "en",
+            "status": "ongoing",
+            "places": [],
+            "location_precision": "country",
+            "organisations": [{"slug": network.slug, "role": "lead"}],
+        }
+    )
+    db.session.commit()
+    public = [
+        "/en/submit/organisation",
+        "/en/submit/initiative",
+        "/en/organisations/wanep/suggest",
+        f"/en/initiatives/{item.slug}/suggest",
+        "/en/organisations/wanep/report",
+        f"/en/initiatives/{item.slug}/report",
+        "/en/track",
+        "/en/login",
+    ]
+    problems = []
+    for url in public:
+        for _chosen, action, response in post_typed(client, url):
+            assert response.status_code in (200, 400), (action, response.status_code)
+            problems += [(action, found) for found in from_input(response.get_data(as_text=True))]
+    # A pending proposal for the moderators' forms.
+    sent = fill_and_post(
+        client,
+        "/en/submit/organisation",
+        {"name": "Jeunes pour la paix", "summary": "Dialogue entre les jeunes.", "consent": "y"},
+    )
+    assert sent.status_code == 200, sent.get_data(as_text=True)
+    login("admin")
+    from peacemap.models import Submission
+
+    submission = db.session.query(Submission).one()
+    moderation = [
+        f"/en/moderation/{submission.id}",
+        "/en/moderation/organisations/wanep",
+        f"/en/moderation/initiatives/{item.slug}",
+        "/en/moderation/import",
+    ]
+    for url in moderation:
+        for _chosen, action, response in post_typed(client, url):
+            assert response.status_code < 500, (action, response.status_code)
+            body = response.get_data(as_text=True)
+            if response.status_code == 302:
+                body = client.get(response.headers["Location"]).get_data(as_text=True)
+            problems += [(action, found) for found in from_input(body)]
+    assert problems == []
+
+
+def test_the_typed_markup_check_can_fail():
+    assert len(from_input(f"<p>We could not find: {TYPED}</p>")) >= 4
+    assert from_input(f"<p>{escape(TYPED)}</p>") == []

@@ -25,7 +25,7 @@ from peacemap.models.directory import (
     organisation_themes,
 )
 from peacemap.pagination import paginate
-from peacemap.places.visibility import REGION_VISIBLE
+from peacemap.public.places import named_location_ids, places_named, region_visible
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def _organisation_conditions(filters, skip=None):
             .where(Location.admin1 == filters.region)
         )
         conditions.append(Organisation.id.in_(in_region))
-        conditions.append(Organisation.location_precision.in_(REGION_VISIBLE))
+        conditions.append(region_visible(Organisation))
     if filters.theme and skip != "theme":
         conditions.append(Organisation.themes.any(Theme.slug == filters.theme))
     if filters.type and skip != "type":
@@ -108,7 +108,7 @@ def organisation_facets(filters):
         .join(organisation_locations, organisation_locations.c.location_id == Location.id)
         .join(Organisation, Organisation.id == organisation_locations.c.organisation_id)
         .where(*_organisation_conditions(filters, skip="region"))
-        .where(Organisation.location_precision.in_(REGION_VISIBLE), Location.admin1.is_not(None))
+        .where(region_visible(Organisation), Location.admin1.is_not(None))
         .group_by(Location.admin1)
     )
     facets["region"] = dict(db.session.execute(region_stmt).all())
@@ -142,7 +142,6 @@ def get_published_organisation(slug):
             selectinload(Organisation.locations),
             selectinload(Organisation.identifiers),
             selectinload(Organisation.achievements),
-            selectinload(Organisation.verified_by),
             selectinload(Organisation.outgoing).selectinload(Relationship.object),
             selectinload(Organisation.incoming).selectinload(Relationship.subject),
             selectinload(Organisation.initiative_roles).selectinload(
@@ -238,15 +237,15 @@ def related_organisations(organisation, limit=6):
             ),
             1,
         )
-    location_ids = [location.id for location in organisation.locations]
-    if location_ids and organisation.location_precision in REGION_VISIBLE:
+    location_ids = named_location_ids(organisation)
+    if location_ids:
         add(
             db.session.execute(
                 select(organisation_locations.c.organisation_id, func.count())
                 .join(Organisation, Organisation.id == organisation_locations.c.organisation_id)
                 .where(
                     organisation_locations.c.location_id.in_(location_ids),
-                    Organisation.location_precision.in_(REGION_VISIBLE),
+                    places_named(Organisation),
                 )
                 .group_by(organisation_locations.c.organisation_id)
             ),

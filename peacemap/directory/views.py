@@ -12,7 +12,8 @@ from peacemap.directory.forms import (
 )
 from peacemap.i18n import country_name, current_language, localized, query_args, region_name
 from peacemap.opendata.records import organisation_jsonld
-from peacemap.places.visibility import public_places
+from peacemap.public import view as public
+from peacemap.public.places import visible_places
 
 bp = Blueprint("directory", __name__, url_prefix="/<lang_code>")
 
@@ -96,7 +97,9 @@ def organisation(slug):
         org=org,
         links=links,
         jsonld=organisation_jsonld(org, links, current_language()),
-        places=public_places(org.locations, org.location_precision),
+        places=visible_places(org),
+        contacts=public.contacts(org),
+        verification=public.verification(org),
         related=services.related_organisations(org),
     )
 
@@ -134,7 +137,7 @@ def initiative(slug):
         "directory/initiative.html",
         initiative=item,
         organisations=services.initiative_organisations(item),
-        places=public_places(item.locations, item.location_precision),
+        places=visible_places(item),
     )
 
 

@@ -7,11 +7,11 @@ from sqlalchemy import bindparam, func, select
 
 from peacemap.extensions import db
 from peacemap.map import services
-from peacemap.models import Initiative, Location, LocationPrecision, Organisation
+from peacemap.models import Initiative, Location, Organisation
 from peacemap.models.directory import initiative_locations, organisation_locations
 from peacemap.pagination import Page
 from peacemap.places.gazetteer import MALI_ADMIN1, _mali_units, fold
-from peacemap.places.visibility import REGION_VISIBLE
+from peacemap.public.places import mapped, region_visible, shows_region
 
 INITIATIVES_SHOWN = 50
 
@@ -25,7 +25,7 @@ def _region_key(model, links, kind, region):
     return (
         select(func.min(Location.admin1))
         .join(links, links.c.location_id == Location.id)
-        .where(owner == model.id, model.location_precision.in_(REGION_VISIBLE))
+        .where(owner == model.id, region_visible(model))
         .correlate(model)
         .scalar_subquery()
     )
@@ -35,7 +35,7 @@ def _narrowed(model, filters, kind, version):
     """Conditions for the listed records: mapped, matching, and in the area when one is set."""
     conditions = [
         *services._conditions(kind, filters),
-        model.location_precision != LocationPrecision.NOT_MAPPED,
+        mapped(model),
     ]
     if filters.q.strip() or filters.bbox:
         ids = sorted({point.id for point in services.points(kind, filters, version)})
@@ -109,7 +109,7 @@ def mali_regions(filters, version):
         )
         shown = {}
         for org_id, precision, admin1 in rows:
-            if precision in REGION_VISIBLE and admin1:
+            if shows_region(precision) and admin1:
                 shown.setdefault(admin1, set()).add(org_id)
             else:
                 hidden.add(org_id)

@@ -1,8 +1,9 @@
 """Points for the map: which published records, drawn where, grouped how.
 
-Every point comes from `places.centres.public_point`, so a record is never drawn more
-precisely than its owner agreed to, and a bounding box only ever tests those public points
-(testing raw coordinates would let anyone narrow down a hidden address box by box).
+Every point comes from the public view (`peacemap.public.places.public_point`), so a record
+is never drawn more precisely than its owner agreed to, and a bounding box only ever tests
+those public points (testing raw coordinates would let anyone narrow down a hidden address
+box by box).
 
 Points per filter are kept in memory until the published data changes (`data_version`), so
 the map's requests cost a dictionary look-up and a pass over a list, not a database join.
@@ -43,8 +44,7 @@ from peacemap.models.directory import (
     organisation_locations,
     organisation_themes,
 )
-from peacemap.places.centres import public_point
-from peacemap.places.visibility import REGION_VISIBLE
+from peacemap.public.places import in_country, place_rows, public_point, region_visible
 
 KINDS = ("organisation", "initiative")
 
@@ -182,19 +182,7 @@ def _compute_points(kind, filters):
     )
     connection = db.session.connection()  # plain rows: no ORM bookkeeping per row
     rows = connection.execute(stmt).all()
-    places = {
-        row.id: row
-        for row in connection.execute(
-            select(
-                Location.id,
-                Location.country,
-                Location.admin1,
-                Location.latitude,
-                Location.longitude,
-                Location.geonameid,
-            ).where(Location.id.in_(select(links.c.location_id)))
-        )
-    }
+    places = place_rows(select(links.c.location_id))
     seen = set()
     found = []
     memo = {}
@@ -237,7 +225,7 @@ def _conditions(kind, filters):
             conditions.append(
                 Organisation.id.in_(_in_region(organisation_locations, kind, filters.region))
             )
-            conditions.append(Organisation.location_precision.in_(REGION_VISIBLE))
+            conditions.append(region_visible(Organisation))
         if filters.theme:
             conditions.append(Organisation.themes.any(Theme.slug == filters.theme))
         if filters.type:
@@ -245,10 +233,10 @@ def _conditions(kind, filters):
         return conditions
     conditions = [Initiative.publication == PublicationStatus.PUBLISHED]
     if filters.country:
-        conditions.append(Initiative.locations.any(Location.country == filters.country))
+        conditions.append(in_country(Initiative, filters.country))
     if filters.region:
         conditions.append(Initiative.id.in_(_in_region(initiative_locations, kind, filters.region)))
-        conditions.append(Initiative.location_precision.in_(REGION_VISIBLE))
+        conditions.append(region_visible(Initiative))
     if filters.theme:
         conditions.append(Initiative.themes.any(Theme.slug == filters.theme))
     if filters.year:

@@ -24,7 +24,7 @@ from peacemap.i18n import country_name, current_language, localized, region_name
 from peacemap.map import features, listing, services
 from peacemap.map.forms import MapFilterForm, map_filters
 from peacemap.models import Initiative, Organisation
-from peacemap.places.visibility import public_places
+from peacemap.public.places import visible_places
 
 bp = Blueprint("map", __name__, url_prefix="/<lang_code>")
 api = Blueprint("map_api", __name__, url_prefix="/api/v1")
@@ -220,7 +220,7 @@ def popup(kind, record_id):
                     )
                     if part
                 )
-                for place in public_places(record.locations, record.location_precision)
+                for place in visible_places(record)
             ],
             "url": url_for(
                 "directory.organisation" if is_org else "directory.initiative",

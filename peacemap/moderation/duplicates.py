@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -118,7 +119,7 @@ def likely_duplicates(payload, exclude_id=None, limit=5, threshold=0.8):
             candidate.reasons.append(_l("Same name, acronym or other name"))
         elif best >= 0.75:
             candidate.score += best
-            candidate.reasons.append(_l("Similar name (%(percent)s%%)", percent=round(best * 100)))
+            candidate.reasons.append(_("Similar name (%(percent)s%%)", percent=round(best * 100)))
         if domain and domain == _domain(org.website):
             candidate.score += 1.0
             candidate.reasons.append(_l("Same website"))

@@ -12,6 +12,7 @@ from peacemap.models import (
     VerificationLevel,
 )
 from peacemap.models.base import utcnow
+from peacemap.public import view as public
 from peacemap.records import (
     apply_initiative,
     apply_organisation,
@@ -89,6 +90,17 @@ def is_initiative_submission(submission):
     return submission.kind == SubmissionKind.NEW_INITIATIVE or bool(submission.initiative_id)
 
 
+def proposal(submission):
+    """What the submission proposes, as it would be applied: a correction sent from the public
+    form (it lists the fields it `kept`) keeps the fields it was not shown and left empty, and
+    never widens what the public sees. A moderator's edit is applied as it is."""
+    target = target_of(submission)
+    payload = submission.payload or {}
+    if submission.kind == SubmissionKind.CORRECTION and target is not None and "kept" in payload:
+        return public.complete_correction(target, payload)
+    return submission.payload
+
+
 def approve(submission, moderator, payload=None, note=None):
     """Publish what the submission proposes (as edited by the moderator, if `payload`).
 
@@ -107,7 +119,7 @@ def approve(submission, moderator, payload=None, note=None):
     before = None
     if record is None:
         create = new_initiative if is_initiative_submission(submission) else new_organisation
-        record = create(submission.payload)
+        record = create(proposal(submission))
         db.session.flush()
         if isinstance(record, Organisation):
             submission.organisation_id = record.id
@@ -117,7 +129,7 @@ def approve(submission, moderator, payload=None, note=None):
     else:
         before = audit.snapshot(record)
         apply = apply_initiative if isinstance(record, Initiative) else apply_organisation
-        apply(record, submission.payload)
+        apply(record, proposal(submission))
         action = "updated"
     _changed(record, moderator, action, before, submission)
     return record

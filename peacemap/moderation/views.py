@@ -141,7 +141,7 @@ def _approve_form(submission, formdata=None):
     else:
         form = ApproveOrganisationForm(formdata=formdata, prefix="approve", themes=theme_options())
     if formdata is None:
-        form.fill(submission.payload)
+        form.fill(moderation.proposal(submission))
     return form
 
 
@@ -158,7 +158,9 @@ def _review(submission, status=200, **forms_given):
         current = moderation.current_payload(target) if target is not None else {}
         rows = [
             (key, label, display_value(key, old), display_value(key, new), changed)
-            for key, label, old, new, changed in diff(fields, current, submission.payload)
+            for key, label, old, new, changed in diff(
+                fields, current, moderation.proposal(submission)
+            )
         ]
     duplicates = []
     if submission.kind == SubmissionKind.NEW_ORGANISATION:

@@ -1,15 +1,16 @@
 """Records as flat rows: what exports write and what imports of those exports read back.
 
-A row shows what the public may see and nothing more: contacts only when the organisation
-made them public, places only as precisely as it agreed to (place names and GeoNames ids for
-`exact` and `commune`, the region for `region`, the country alone otherwise) and the point
-from `places.centres.public_point`. Reading a row back (`organisation_payload_from_row`)
-gives a payload that, once published, shows the same public data.
+A row shows what the public may see and nothing more, as the public view decides it
+(`peacemap/public/`): contacts only when the organisation made them public, places only as
+precisely as it agreed to (place names and GeoNames ids for `exact` and `commune`, the region
+for `region`, the country alone otherwise) and the point drawn on the map. Reading a row back
+(`organisation_payload_from_row`) gives a payload that, once published, shows the same
+public data.
 """
 
 from peacemap.models import LocationPrecision
-from peacemap.places.centres import public_point
-from peacemap.places.visibility import REGION_VISIBLE
+from peacemap.public import places as public_places
+from peacemap.public import view as public
 from peacemap.templating import web_url
 
 LANGUAGES = ("fr", "en", "ar")
@@ -83,30 +84,9 @@ def split(text):
     return [part.strip() for part in (text or "").split("|") if part.strip()]
 
 
-def _unique(values):
-    return list(dict.fromkeys(value for value in values if value))
-
-
-def public_location_columns(locations, precision, home_country):
-    """regions, region_pcodes, places, geonames, latitude, longitude as the public sees them."""
-    precision = LocationPrecision(precision)
-    named = precision in (LocationPrecision.EXACT, LocationPrecision.COMMUNE)
-    by_region = precision in REGION_VISIBLE
-    point = None
-    if precision != LocationPrecision.NOT_MAPPED:
-        point = public_point(locations[0] if locations else None, precision, home_country)
-    return {
-        "regions": join(_unique(loc.admin1 for loc in locations)) if by_region else "",
-        "region_pcodes": join(_unique(loc.admin1_pcode for loc in locations)) if by_region else "",
-        "places": join(_unique(loc.name for loc in locations)) if named else "",
-        "geonames": join(_unique(loc.geonameid for loc in locations)) if named else "",
-        "latitude": point[1] if point else "",
-        "longitude": point[0] if point else "",
-    }
-
-
 def organisation_row(org, themes, member_of, url):
     """The public row of an organisation; `themes` and `member_of` are slug lists."""
+    contacts = public.contacts(org)
     row = {
         "slug": org.slug,
         "name": org.name,
@@ -120,8 +100,8 @@ def organisation_row(org, themes, member_of, url):
         "language": org.language or "",
         "founded_year": org.founded_year or "",
         "website": web_url(org.website) or "",  # only http(s) addresses are ever passed on
-        "email": (org.email or "") if org.contacts_public else "",
-        "phone": (org.phone or "") if org.contacts_public else "",
+        "email": (contacts.email or "") if contacts else "",
+        "phone": (contacts.phone or "") if contacts else "",
         "identifiers": join(sorted(str(i) for i in org.identifiers)),
         "verification": str(org.verification_level),
         "updated_at": org.updated_at.isoformat(timespec="seconds") if org.updated_at else "",
@@ -130,7 +110,7 @@ def organisation_row(org, themes, member_of, url):
     for lang in LANGUAGES:
         row[f"summary_{lang}"] = (org.summary or {}).get(lang, "")
         row[f"description_{lang}"] = (org.description or {}).get(lang, "")
-    row.update(public_location_columns(org.locations, org.location_precision, org.country))
+    row.update(public_places.location_columns(org, org.country))
     return row
 
 

@@ -6,8 +6,10 @@ import re
 
 from peacemap.models import LocationPrecision, OrganisationType
 from peacemap.opendata import threew
-from peacemap.opendata.columns import public_location_columns, split
+from peacemap.opendata.columns import split
 from peacemap.places.gazetteer import fold
+from peacemap.public import places as public_places
+from peacemap.public import view as public_view
 from peacemap.records import merge_texts, organisation_payload
 
 # What a row of our own export says of an organisation, field by field.
@@ -106,12 +108,13 @@ def overlay_row(org, payload, row):
     proposed = {**current, **{key: payload[key] for key in ROW_FIELDS}}
     for key in ("summary", "description"):
         proposed[key] = merge_texts(current[key], payload[key])
-    shown = public_location_columns(org.locations, org.location_precision, org.country)
+    shown = public_places.location_columns(org, org.country)
     shown["location_precision"] = str(org.location_precision)
     if any(text(row.get(key)) != text(value) for key, value in shown.items()):
         proposed["places"] = payload["places"]
         proposed["location_precision"] = payload["location_precision"]
-    public = {"email": org.email, "phone": org.phone} if org.contacts_public else {}
+    contacts = public_view.contacts(org)
+    public = {"email": contacts.email, "phone": contacts.phone} if contacts else {}
     if any(text(row.get(key)) != text(public.get(key)) for key in ("email", "phone")):
         for key in ("email", "phone", "contacts_public"):
             proposed[key] = payload[key]

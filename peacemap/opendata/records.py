@@ -1,7 +1,7 @@
 """Published records as the API and the exports show them, loaded in batches.
 
-Everything here goes through the same visibility rules as the pages: contacts only when
-public, places only as precise as agreed (`peacemap/places/visibility.py`, `centres.py`).
+Everything here reads a record's places and contacts through the public view
+(`peacemap/public/`), as the pages do.
 """
 
 import uuid
@@ -19,9 +19,9 @@ from peacemap.models import (
     Relationship,
     RelationshipKind,
 )
-from peacemap.opendata.columns import LANGUAGES, organisation_row, public_location_columns
-from peacemap.places.centres import public_point
-from peacemap.places.visibility import public_places
+from peacemap.opendata.columns import LANGUAGES, organisation_row
+from peacemap.public import places as public_places
+from peacemap.public import view as public
 from peacemap.templating import web_url
 
 BATCH = 500
@@ -80,16 +80,6 @@ def organisation_rows(stmt, lang):
             )
 
 
-def _place_json(place):
-    return {
-        "name": place.name,
-        "region": place.region,
-        "country": place.country,
-        "latitude": place.latitude,
-        "longitude": place.longitude,
-    }
-
-
 def organisation_summary(org, lang):
     """An organisation in API lists."""
     return {
@@ -113,9 +103,8 @@ def organisation_detail(org, links, lang):
     def refs(pairs):
         return [{"slug": other.slug, "name": other.name} for other, _link in pairs]
 
-    point = public_point(
-        org.locations[0] if org.locations else None, org.location_precision, org.country
-    )
+    point = public_places.record_point(org, org.country)
+    contacts = public.contacts(org)
     return {
         **organisation_summary(org, lang),
         "alternate_names": list(org.alternate_names or []),
@@ -127,10 +116,10 @@ def organisation_detail(org, links, lang):
         "description": localized(org.description, lang, org.language).text or None,
         "founded_year": org.founded_year,
         "website": web_url(org.website),
-        "email": org.email if org.contacts_public else None,
-        "phone": org.phone if org.contacts_public else None,
+        "email": contacts.email if contacts else None,
+        "phone": contacts.phone if contacts else None,
         "location_precision": str(org.location_precision),
-        "places": [_place_json(p) for p in public_places(org.locations, org.location_precision)],
+        "places": [public_places.place_json(p) for p in public_places.visible_places(org)],
         "point": {"longitude": point[0], "latitude": point[1]} if point else None,
         "identifiers": sorted(str(identifier) for identifier in org.identifiers),
         "verification_details": {
@@ -184,7 +173,7 @@ def initiative_detail(item, lang):
             "original_language": item.language,
         },
         "location_precision": str(item.location_precision),
-        "places": [_place_json(p) for p in public_places(item.locations, item.location_precision)],
+        "places": [public_places.place_json(p) for p in public_places.visible_places(item)],
         "organisations": sorted(
             (
                 {
@@ -228,7 +217,7 @@ def initiative_rows(stmt, lang):
 
     for batch in batches(stmt, *INITIATIVE_LOADING):
         for item in batch:
-            country = item.locations[0].country if item.locations else None
+            countries = public_places.countries(item)
             row = {
                 "slug": item.slug,
                 "status": str(item.status),
@@ -242,7 +231,7 @@ def initiative_rows(stmt, lang):
                         if role.organisation.is_published
                     )
                 ),
-                "countries": join(sorted({loc.country for loc in item.locations})),
+                "countries": join(sorted(countries)),
                 "location_precision": str(item.location_precision),
                 "updated_at": item.updated_at.isoformat(timespec="seconds"),
                 "url": _profile_url("directory.initiative", item.slug, lang),
@@ -250,7 +239,7 @@ def initiative_rows(stmt, lang):
             for lang_code in LANGUAGES:
                 row[f"title_{lang_code}"] = (item.title or {}).get(lang_code, "")
                 row[f"summary_{lang_code}"] = (item.summary or {}).get(lang_code, "")
-            row.update(public_location_columns(item.locations, item.location_precision, country))
+            row.update(public_places.location_columns(item, countries[0] if countries else None))
             yield row
 
 
@@ -328,7 +317,8 @@ SCHEMA_TYPES = {
 
 def organisation_jsonld(org, links, lang):
     """schema.org JSON-LD for a profile page (what search engines read), public data only."""
-    places = public_places(org.locations, org.location_precision)
+    places = public_places.visible_places(org)
+    contacts = public.contacts(org)
     data = {
         "@context": "https://schema.org",
         "@type": SCHEMA_TYPES.get(str(org.type), "Organization"),
@@ -338,8 +328,8 @@ def organisation_jsonld(org, links, lang):
         "alternateName": [n for n in [org.acronym, *(org.alternate_names or [])] if n] or None,
         "foundingDate": str(org.founded_year) if org.founded_year else None,
         "sameAs": web_url(org.website),
-        "email": org.email if org.contacts_public and org.email else None,
-        "telephone": org.phone if org.contacts_public and org.phone else None,
+        "email": contacts.email if contacts else None,
+        "telephone": contacts.phone if contacts else None,
         "knowsAbout": [localized(theme.labels, lang).text for theme in org.themes] or None,
         "address": [
             {

@@ -1,19 +1,12 @@
-"""Where a record may be drawn on the map, given the precision its owner agreed to.
+"""Public reference points: each country's and region's centre, and the nearest locality.
 
-exact: the place's own coordinates; commune: the centre of the locality (the gazetteer's
-point for it, or for a typed place the nearest gazetteer locality in the same country);
-region: the region's main town; country: a point inside the country (Natural Earth);
-not_mapped: nowhere. A coarser choice never reveals a finer point: every point but `exact`
-comes from public reference data, not from the record.
+Which of them a record is drawn at is the public view's decision (`peacemap.public.places`).
 """
 
 import csv
 from functools import cache
 
-from peacemap.models import LocationPrecision
 from peacemap.places import gazetteer
-
-DIGITS = 5  # about one metre: more would be noise, and costs bytes on the map
 
 
 @cache
@@ -56,36 +49,3 @@ def nearest_locality(country, latitude, longitude):
         candidates,
         key=lambda p: (p.latitude - latitude) ** 2 + (p.longitude - longitude) ** 2,
     )
-
-
-def _rounded(point):
-    return (round(point[1], DIGITS), round(point[0], DIGITS)) if point else None
-
-
-def public_point(location, precision, country=None):
-    """(longitude, latitude) to draw for `location` under `precision`, or None.
-
-    `location` needs country, admin1, latitude, longitude and geonameid attributes; None
-    (a record without places) can only be drawn at its `country`'s centre.
-    """
-    precision = LocationPrecision(precision)
-    if precision == LocationPrecision.NOT_MAPPED:
-        return None
-    if location is None:
-        return _rounded(country_centres().get(country or ""))
-    has_point = location.latitude is not None and location.longitude is not None
-    if precision == LocationPrecision.EXACT and has_point:
-        return _rounded((location.latitude, location.longitude))
-    if precision in (LocationPrecision.EXACT, LocationPrecision.COMMUNE):
-        place = gazetteer.get(location.geonameid) if location.geonameid else None
-        if place is None and has_point:
-            place = nearest_locality(
-                location.country, round(location.latitude, 3), round(location.longitude, 3)
-            )
-        if place is not None:
-            return _rounded((place.latitude, place.longitude))
-    if precision != LocationPrecision.COUNTRY and location.admin1:
-        centre = region_centres().get((location.country, location.admin1))
-        if centre:
-            return _rounded(centre)
-    return _rounded(country_centres().get(location.country))

@@ -13,13 +13,12 @@ from peacemap.extensions import db
 from peacemap.models import (
     Initiative,
     InitiativeOrganisation,
-    LocationPrecision,
     Organisation,
     PublicationStatus,
     VerificationLevel,
 )
 from peacemap.places import gazetteer
-from peacemap.places.visibility import REGION_VISIBLE
+from peacemap.public.places import countries, findable_places
 
 KINDS = {"organisation": Organisation, "initiative": Initiative}
 
@@ -49,24 +48,17 @@ def region_token(country, admin1):
     return "rg" + country.lower() + "".join(gazetteer.fold(admin1).split())
 
 
-def place_words(locations, precision):
-    """Place names and tokens a visitor may find the record by: never more precise than
-    agreed. Returns (words, names for "did you mean", regions)."""
-    words, names, regions, countries = [], [], set(), []
-    for location in locations:
-        if location.country not in countries:
-            countries.append(location.country)
-        if precision in (LocationPrecision.EXACT, LocationPrecision.COMMUNE):
-            names += [location.name, location.admin2 or ""]
-            if location.geonameid:
-                words.append(place_token(location.geonameid))
-        if precision in REGION_VISIBLE and location.admin1:
-            regions.add(location.admin1)
-            names.append(location.admin1)
-            words.append(region_token(location.country, location.admin1))
-    for country in countries:
+def place_words(record):
+    """Place names and tokens a visitor may find the record by: never more precise than the
+    public view shows. Returns (words, names for "did you mean", regions)."""
+    names, geonames, regions = findable_places(record)
+    words = [place_token(geonameid) for geonameid in geonames]
+    for country, admin1 in regions:
+        names.append(admin1)
+        words.append(region_token(country, admin1))
+    for country in countries(record):
         names += _country_names(country)
-    return words + names, names, sorted(regions)
+    return words + names, names, sorted({admin1 for _country, admin1 in regions})
 
 
 def _texts(*dicts):
@@ -75,7 +67,7 @@ def _texts(*dicts):
 
 def organisation_document(org):
     """The fields indexed for a published organisation."""
-    places, place_names, regions = place_words(org.locations, org.location_precision)
+    places, place_names, regions = place_words(org)
     names = [org.name, org.acronym or "", *(org.alternate_names or [])]
     themes = [label for theme in org.themes for label in theme.labels.values()]
     summary = _texts(org.summary)
@@ -104,7 +96,7 @@ def organisation_document(org):
 
 def initiative_document(initiative):
     """The fields indexed for a published initiative."""
-    places, place_names, regions = place_words(initiative.locations, initiative.location_precision)
+    places, place_names, regions = place_words(initiative)
     titles = _texts(initiative.title)
     themes = [label for theme in initiative.themes for label in theme.labels.values()]
     orgs = [
@@ -120,7 +112,7 @@ def initiative_document(initiative):
         "names": "\n".join(titles),
         "text": "\n".join(summary + _texts(initiative.description) + themes + places + orgs),
         "spell": "\n".join(titles + themes + place_names),
-        "country": ",".join(sorted({location.country for location in initiative.locations})),
+        "country": ",".join(sorted(countries(initiative))),
         "region": ",".join(regions),
         "theme": ",".join(theme.slug for theme in initiative.themes),
         "type": "initiative",

@@ -5,6 +5,7 @@ import functools
 import re
 
 from babel import Locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import SelectField, SelectMultipleField, TextAreaField, widgets
@@ -30,9 +31,9 @@ def lines(text, limit, max_length):
     """Non-empty lines of a text area, stripped; raises when there are too many or too long."""
     values = [line.strip() for line in re.split(r"[\n;]", text or "") if line.strip()]
     if len(values) > limit:
-        raise ValidationError(_l("Enter at most %(num)s lines.", num=limit))
+        raise ValidationError(_("Enter at most %(num)s lines.", num=limit))
     if any(len(value) > max_length for value in values):
-        raise ValidationError(_l("Each line can have at most %(num)s characters.", num=max_length))
+        raise ValidationError(_("Each line can have at most %(num)s characters.", num=max_length))
     return values
 
 
@@ -134,7 +135,7 @@ class PlacesMixin:
                 )
         if missing:
             raise ValidationError(
-                _l(
+                _(
                     "We could not find: %(names)s. Check the spelling or give a nearby town.",
                     names=", ".join(missing),
                 )
@@ -181,12 +182,12 @@ class OrganisationsField(TextAreaField):
         if missing:
             names = ", ".join(missing)
             raise ValidationError(
-                _l(
+                _(
                     "No listed network is called: %(names)s. Add it first, or leave it out.",
                     names=names,
                 )
                 if self.networks_only
-                else _l(
+                else _(
                     "No listed organisation is called: %(names)s. Add it first, or leave it out.",
                     names=names,
                 )
@@ -194,7 +195,7 @@ class OrganisationsField(TextAreaField):
         if ambiguous:
             line, found = ambiguous[0]
             raise ValidationError(
-                _l(
+                _(
                     "“%(name)s” could be any of: %(choices)s. Write the line of the one you mean.",
                     name=line,
                     choices="; ".join(references.line_for(org) for org in found),

@@ -3,6 +3,7 @@
 import re
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -48,8 +49,10 @@ IDENTIFIER = re.compile(r"^[A-Z]{2}-[A-Z0-9]{2,10}:\S{1,100}$")
 class SubmitterFields(FlaskForm):
     """Who is submitting, their consent, the anti-bot field and the one-time token."""
 
+    # Neither a name nor an address is needed: people who list a group at risk may not want
+    # to be known, and nothing here depends on knowing them.
     submitter_name = StringField(
-        _l("Your name"), validators=[DataRequired(), Length(min=2, max=200)]
+        _l("Your name (optional)"), validators=[Optional(), Length(max=200)]
     )
     submitter_email = StringField(
         _l("Your email (optional, to receive updates)"),
@@ -124,7 +127,7 @@ class OrganisationFields(OtherLanguageFields, PlacesMixin, FlaskForm):
         for value in lines(field.data, 10, 120):
             if not IDENTIFIER.match(value):
                 raise ValidationError(
-                    _l("“%(value)s” is not of the form SCHEME:number.", value=value)
+                    _("“%(value)s” is not of the form SCHEME:number.", value=value)
                 )
 
     def validate_alternate_names(self, field):

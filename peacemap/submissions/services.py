@@ -99,6 +99,8 @@ def revise(submission, payload):
     if submission.state != SubmissionState.CHANGES_REQUESTED:
         raise StateError("Only a submission with changes requested can be revised.")
     before = {"state": str(submission.state), "payload": submission.payload}
+    if "kept" in (submission.payload or {}):
+        payload = {**payload, "kept": submission.payload["kept"]}
     submission.payload = payload
     submission.state = SubmissionState.PENDING
     audit.record(

@@ -17,7 +17,7 @@ from peacemap.models import (
     SubmissionKind,
     SubmissionState,
 )
-from peacemap.records import initiative_payload, organisation_payload
+from peacemap.public import view as public
 from peacemap.submissions import forms
 from peacemap.submissions import services as submissions
 
@@ -65,9 +65,13 @@ def _receive(form, kind, template, target=None, **context):
         if form.homepage.data:
             # A bot filled the hidden field: answer as if all went well, keep nothing.
             return render_template("submissions/receipt.html", code=None, submission=None)
+        payload = form.payload()
+        if kind == SubmissionKind.CORRECTION and target is not None:
+            # What the form did not show is kept as it is unless the person filled it in.
+            payload["kept"] = public.kept_fields(target)
         submission, _created = submissions.submit(
             kind,
-            form.payload(),
+            payload,
             form_token=form.form_token.data,
             submitter=_submitter(form),
             target=target,
@@ -157,8 +161,14 @@ def suggest_organisation(slug):
     org = _published(Organisation, slug)
     form = _organisation_form()
     if request.method == "GET":
-        form.fill(organisation_payload(org), current_language())
-    return _receive(form, SubmissionKind.CORRECTION, "submissions/organisation_form.html", org)
+        form.fill(public.correction_start(org), current_language())
+    return _receive(
+        form,
+        SubmissionKind.CORRECTION,
+        "submissions/organisation_form.html",
+        org,
+        kept=public.kept_fields(org),
+    )
 
 
 @bp.route("/initiatives/<slug>/suggest", methods=["GET", "POST"])
@@ -168,8 +178,14 @@ def suggest_initiative(slug):
     item = _published(Initiative, slug)
     form = _initiative_form()
     if request.method == "GET":
-        form.fill(initiative_payload(item), current_language())
-    return _receive(form, SubmissionKind.CORRECTION, "submissions/initiative_form.html", item)
+        form.fill(public.correction_start(item), current_language())
+    return _receive(
+        form,
+        SubmissionKind.CORRECTION,
+        "submissions/initiative_form.html",
+        item,
+        kept=public.kept_fields(item),
+    )
 
 
 @bp.route("/organisations/<slug>/report", methods=["GET", "POST"])

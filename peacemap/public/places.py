@@ -1,0 +1,207 @@
+"""What a record's location precision lets visitors see of its places.
+
+exact: the place, its region, its country and its own coordinates; commune: the place, its
+region and its country, drawn at the locality's centre; region: the region and the country,
+drawn at the region's main town; country: the country alone, drawn inside it; not_mapped: the
+country alone, drawn nowhere. A coarser choice never reveals a finer point: every point but
+`exact` comes from public reference data (the gazetteer, Natural Earth), not from the record.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from peacemap.extensions import db
+from peacemap.models import Location, LocationPrecision
+from peacemap.places import gazetteer
+from peacemap.places.centres import country_centres, nearest_locality, region_centres
+
+# Precisions under which a record's places are named (and found by their names).
+NAMED = (LocationPrecision.EXACT, LocationPrecision.COMMUNE)
+# Precisions under which a record may be found by, and shown in, its region.
+REGION_VISIBLE = (LocationPrecision.EXACT, LocationPrecision.COMMUNE, LocationPrecision.REGION)
+DIGITS = 5  # about one metre: more would be noise, and costs bytes on the map
+
+
+@dataclass(frozen=True)
+class VisiblePlace:
+    """A place as the public may see it: a label, and coordinates only when exact."""
+
+    name: str | None
+    region: str | None
+    country: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+def names_places(precision):
+    """Whether places below the region are named under `precision`."""
+    return LocationPrecision(precision) in NAMED
+
+
+def shows_region(precision):
+    """Whether the region (first-level unit) is shown, and found by, under `precision`."""
+    return LocationPrecision(precision) in REGION_VISIBLE
+
+
+def is_mapped(precision):
+    return LocationPrecision(precision) != LocationPrecision.NOT_MAPPED
+
+
+def visible_places(record):
+    """The places to show for an organisation or initiative, without duplicates."""
+    precision = LocationPrecision(record.location_precision)
+    seen = set()
+    shown = []
+    for location in record.locations:
+        if precision == LocationPrecision.EXACT:
+            place = VisiblePlace(
+                location.name,
+                location.admin1,
+                location.country,
+                location.latitude,
+                location.longitude,
+            )
+        elif names_places(precision):
+            place = VisiblePlace(location.name, location.admin1, location.country)
+        elif shows_region(precision):
+            place = VisiblePlace(None, location.admin1, location.country)
+        else:
+            place = VisiblePlace(None, None, location.country)
+        if place not in seen:
+            seen.add(place)
+            shown.append(place)
+    return shown
+
+
+def _rounded(point):
+    return (round(point[1], DIGITS), round(point[0], DIGITS)) if point else None
+
+
+def public_point(location, precision, country=None):
+    """(longitude, latitude) to draw for `location` under `precision`, or None.
+
+    `location` needs country, admin1, latitude, longitude and geonameid attributes; None
+    (a record without places) can only be drawn at its `country`'s centre.
+    """
+    precision = LocationPrecision(precision)
+    if not is_mapped(precision):
+        return None
+    if location is None:
+        return _rounded(country_centres().get(country or ""))
+    has_point = location.latitude is not None and location.longitude is not None
+    if precision == LocationPrecision.EXACT and has_point:
+        return _rounded((location.latitude, location.longitude))
+    if names_places(precision):
+        place = gazetteer.get(location.geonameid) if location.geonameid else None
+        if place is None and has_point:
+            place = nearest_locality(
+                location.country, round(location.latitude, 3), round(location.longitude, 3)
+            )
+        if place is not None:
+            return _rounded((place.latitude, place.longitude))
+    if shows_region(precision) and location.admin1:
+        centre = region_centres().get((location.country, location.admin1))
+        if centre:
+            return _rounded(centre)
+    return _rounded(country_centres().get(location.country))
+
+
+def record_point(record, home_country=None):
+    """The one point an export or a JSON-LD block gives for a record (its first place)."""
+    first = record.locations[0] if record.locations else None
+    return public_point(first, record.location_precision, home_country)
+
+
+def place_rows(location_ids):
+    """{location id: row} with what `public_point` needs, as plain rows, for the map."""
+    stmt = select(
+        Location.id,
+        Location.country,
+        Location.admin1,
+        Location.latitude,
+        Location.longitude,
+        Location.geonameid,
+    ).where(Location.id.in_(location_ids))
+    return {row.id: row for row in db.session.connection().execute(stmt)}
+
+
+def region_visible(model):
+    """SQL: records of `model` whose precision lets them be found by their region."""
+    return model.location_precision.in_(REGION_VISIBLE)
+
+
+def mapped(model):
+    """SQL: records of `model` that agreed to be drawn on the map at all."""
+    return model.location_precision != LocationPrecision.NOT_MAPPED
+
+
+def location_columns(record, home_country):
+    """regions, region_pcodes, places, geonames, latitude, longitude as the public sees them."""
+    locations = record.locations
+    precision = LocationPrecision(record.location_precision)
+    by_region = shows_region(precision)
+    named = names_places(precision)
+    point = record_point(record, home_country) if is_mapped(precision) else None
+    return {
+        "regions": _join(loc.admin1 for loc in locations) if by_region else "",
+        "region_pcodes": _join(loc.admin1_pcode for loc in locations) if by_region else "",
+        "places": _join(loc.name for loc in locations) if named else "",
+        "geonames": _join(loc.geonameid for loc in locations) if named else "",
+        "latitude": point[1] if point else "",
+        "longitude": point[0] if point else "",
+    }
+
+
+def _join(values):
+    return " | ".join(str(value) for value in dict.fromkeys(v for v in values if v))
+
+
+def countries(record):
+    """The countries of a record's places, in order (always public, whatever the precision)."""
+    return list(dict.fromkeys(location.country for location in record.locations))
+
+
+def places_named(model):
+    """SQL: records of `model` whose places (below the region) are public."""
+    return model.location_precision.in_(NAMED)
+
+
+def named_location_ids(record):
+    """The ids of a record's places when they are public (to relate records that share one),
+    else none: two records at region precision are never shown to share a commune."""
+    if not names_places(record.location_precision):
+        return []
+    return [location.id for location in record.locations]
+
+
+def in_country(model, country):
+    """SQL: initiatives with a place in `country` (countries are always public)."""
+    return model.locations.any(Location.country == country)
+
+
+def findable_places(record):
+    """What a record may be found by in search: (names of its places, GeoNames ids, regions),
+    each empty when the precision hides it."""
+    named = names_places(record.location_precision)
+    by_region = shows_region(record.location_precision)
+    names, geonames, regions = [], [], []
+    for location in record.locations:
+        if named:
+            names += [location.name, location.admin2 or ""]
+            if location.geonameid:
+                geonames.append(location.geonameid)
+        if by_region and location.admin1:
+            regions.append((location.country, location.admin1))
+    return names, geonames, regions
+
+
+def place_json(place):
+    """A `VisiblePlace` as the API writes it."""
+    return {
+        "name": place.name,
+        "region": place.region,
+        "country": place.country,
+        "latitude": place.latitude,
+        "longitude": place.longitude,
+    }

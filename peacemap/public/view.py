@@ -1,0 +1,93 @@
+"""Contacts, verification and the correction form as the public may see them."""
+
+from dataclasses import dataclass
+
+from peacemap.models import LocationPrecision, Organisation
+from peacemap.public.places import names_places
+from peacemap.records import initiative_payload, organisation_payload
+
+# What the correction form leaves empty when the public cannot see it, and keeps as it is
+# unless the person fills it in. Places are kept when they are not named publicly.
+PRIVATE_CONTACTS = ("email", "phone")
+# From the widest to the narrowest: a correction may only move to the right.
+PRECISIONS = [
+    LocationPrecision.EXACT,
+    LocationPrecision.COMMUNE,
+    LocationPrecision.REGION,
+    LocationPrecision.COUNTRY,
+    LocationPrecision.NOT_MAPPED,
+]
+
+
+@dataclass(frozen=True)
+class Contacts:
+    email: str | None
+    phone: str | None
+
+
+def contacts(org):
+    """The organisation's email and phone when its owner made them public, else None."""
+    if not org.contacts_public or not (org.email or org.phone):
+        return None
+    return Contacts(org.email or None, org.phone or None)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """That a record was checked, and when: never who checked it."""
+
+    level: str
+    verified_at: object
+
+
+def verification(record):
+    level = str(record.verification_level)
+    if level == "none":
+        return None
+    return Verification(level, getattr(record, "verified_at", None))
+
+
+def kept_fields(record):
+    """The correction form's fields that the public cannot see of `record`."""
+    kept = []
+    if isinstance(record, Organisation) and contacts(record) is None:
+        kept += [field for field in PRIVATE_CONTACTS if getattr(record, field)]
+    if record.locations and not names_places(record.location_precision):
+        kept.append("places")
+    return kept
+
+
+def correction_start(record):
+    """What the correction form starts with: the record as the public sees it, the fields
+    it cannot see left empty (`kept_fields`), to be kept as they are unless filled in."""
+    payload = _payload(record)
+    for field in kept_fields(record):
+        payload[field] = [] if field == "places" else None
+    if "contacts_public" in payload and contacts(record) is None:
+        payload["contacts_public"] = False
+    return payload
+
+
+def complete_correction(record, proposed):
+    """A correction as it will be applied: the fields it was not shown and left empty keep
+    the record's values, and its visibility is never wider than the record's (a finer
+    precision or contacts made public need the owner or a moderator, not a correction)."""
+    current = _payload(record)
+    completed = dict(proposed)
+    for field in proposed.get("kept") or ():
+        if not proposed.get(field) and field in current:
+            completed[field] = current[field]
+    completed.pop("kept", None)
+    now = LocationPrecision(current["location_precision"])
+    asked = LocationPrecision(completed.get("location_precision") or now)
+    if PRECISIONS.index(asked) < PRECISIONS.index(now):
+        completed["location_precision"] = str(now)
+    if "contacts_public" in current and not current["contacts_public"]:
+        completed["contacts_public"] = False
+    return completed
+
+
+def _payload(record):
+    if isinstance(record, Organisation):
+        return organisation_payload(record)
+    return initiative_payload(record)

@@ -1,0 +1,550 @@
+"""The public view: nothing private leaves the server, whichever way it is asked for.
+
+- A leak matrix: sentinel values (emails, phones, exact coordinates, places and regions below
+  the agreed precision) on records that together cover every precision and both contact
+  choices, then every public route of the URL map must contain none of them, and no record may
+  be found by a hidden place. A control record with everything public proves that the same
+  checks do see the values.
+- The correction form shows only what the public sees, and a correction never widens it.
+- Only declared modules read a record's private attributes (an AST check of the code, a text
+  check of the public templates), and lazy translated strings never take user input.
+"""
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from peacemap.extensions import db
+from peacemap.models import Organisation
+from peacemap.search import service as search
+from tests.conftest import fill_and_post, form_values, soup
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# -- the sentinels -------------------------------------------------------------------------------
+# Each hidden value is a made-up word or number found nowhere else, so that finding it anywhere
+# in a public answer can only be a leak.
+HIDDEN = {
+    "alpha": {  # region precision, private contacts: "Gao, Mali" and nothing finer
+        "precision": "region",
+        "email": "alpha.secret@sentinel.test",
+        "phone": "+223 66 41 07 93",
+        "place": "Zanzolocalite",
+        "region": "Gao",
+        "point": (16.27183, 0.04417),
+    },
+    "bravo": {  # country precision: Mali alone
+        "precision": "country",
+        "email": "bravo.secret@sentinel.test",
+        "phone": "+223 75 38 20 61",
+        "place": "Zorbacommune",
+        "region": "Zorbaregion",
+        "point": (17.33417, -2.58913),
+    },
+    "charlie": {  # commune precision: the place, drawn at a locality, never its own point
+        "precision": "commune",
+        "email": "charlie.secret@sentinel.test",
+        "phone": "+223 79 52 86 14",
+        "place": None,  # named publicly under commune precision
+        "region": None,
+        "point": (20.71093, -5.38417),  # in the desert: far from any town
+    },
+    "delta": {  # not mapped: the country alone, drawn nowhere
+        "precision": "not_mapped",
+        "email": "delta.secret@sentinel.test",
+        "phone": "+223 64 90 35 72",
+        "place": "Dunevillage",
+        "region": "Deltaregion",
+        "point": (15.90871, -1.30659),
+    },
+}
+INITIATIVE = {  # an initiative at region precision
+    "place": "Ezinvillage",
+    "point": (14.61283, -3.90517),
+}
+CONTROL = {  # everything public: the checks must find all of it
+    "email": "zulu.public@sentinel.test",
+    "phone": "+223 20 71 64 38",
+    "place": "Zenithville",
+    "region": "Zenithregion",
+    "point": (13.57913, -7.53197),
+}
+
+
+def coordinate_texts(point):
+    """How a coordinate may be written: in full, or rounded to 4 or 5 decimals."""
+    texts = set()
+    for value in point:
+        texts |= {f"{value:.5f}", f"{value:.4f}"}
+    return texts
+
+
+def secrets_of(values):
+    found = {values["email"], values["phone"], values["phone"].replace(" ", "")}
+    found |= coordinate_texts(values["point"])
+    found |= {values[key] for key in ("place", "region") if values.get(key)}
+    return found
+
+
+SECRETS = set().union(*(secrets_of(v) for v in HIDDEN.values()))
+SECRETS |= {INITIATIVE["place"]} | coordinate_texts(INITIATIVE["point"])
+SECRETS -= {"Gao"}  # Alpha's region is public (and Gao is on every map page)
+
+
+@pytest.fixture
+def directory(app, make_organisation, make_location, make_initiative, make_theme):
+    """The sentinel records, published and indexed."""
+    theme = make_theme(slug="dialogue")
+    records = {}
+    for key, values in HIDDEN.items():
+        place = make_location(
+            name=values["place"] or f"Cirque{key}",
+            admin1=values["region"] or "Mopti",
+            latitude=values["point"][0],
+            longitude=values["point"][1],
+        )
+        records[key] = make_organisation(
+            slug=key,
+            name=f"Sentinel {key.title()}",
+            locations=[place],
+            location_precision=values["precision"],
+            email=values["email"],
+            phone=values["phone"],
+            contacts_public=False,
+            themes=[theme],
+        )
+    control_place = make_location(
+        name=CONTROL["place"],
+        admin1=CONTROL["region"],
+        latitude=CONTROL["point"][0],
+        longitude=CONTROL["point"][1],
+    )
+    records["zulu"] = make_organisation(
+        slug="zulu",
+        name="Sentinel Zulu",
+        locations=[control_place],
+        location_precision="exact",
+        email=CONTROL["email"],
+        phone=CONTROL["phone"],
+        contacts_public=True,
+        themes=[theme],
+    )
+    initiative_place = make_location(
+        name=INITIATIVE["place"],
+        admin1="Mopti",
+        latitude=INITIATIVE["point"][0],
+        longitude=INITIATIVE["point"][1],
+    )
+    records["initiative"] = make_initiative(
+        slug="sentinel-initiative",
+        title={"en": "Sentinel initiative", "fr": "Initiative sentinelle"},
+        locations=[initiative_place],
+        location_precision="region",
+        themes=[theme],
+        organisations=[(records["alpha"], "lead"), (records["zulu"], "partner")],
+    )
+    db.session.commit()
+    search.rebuild()
+    return records
+
+
+# -- every public route of the URL map ------------------------------------------------------------
+NOT_PUBLIC = ("moderation.", "imports.", "accounts.", "static", "vendor.", "health.")
+QUERIES = sorted(
+    {HIDDEN["alpha"]["place"], HIDDEN["bravo"]["region"], HIDDEN["delta"]["place"]}
+    | {INITIATIVE["place"], "Sentinel"}
+)
+BBOXES = [  # tiny boxes around every hidden point: what lies there must not be found
+    f"{lon - 0.01},{lat - 0.01},{lon + 0.01},{lat + 0.01}"
+    for lat, lon in [v["point"] for v in HIDDEN.values()] + [INITIATIVE["point"]]
+]
+
+
+def public_urls(app, records):
+    """Every GET route that anyone may ask for, with the parameters that reach the sentinels.
+
+    A route the map below does not know fails the test: a new public route must be added."""
+    orgs = [r for key, r in records.items() if key != "initiative"]
+    initiative = records["initiative"]
+    languages = ("fr", "en", "ar")
+
+    def pages(path, **query):
+        return [(path.format(lang=lang), query) for lang in languages]
+
+    by_org = [("/{lang}/organisations/" + org.slug, {}) for org in orgs]
+    searches = [{"q": q} for q in QUERIES]
+    routes = {
+        "root": [("/", {})],
+        "directory.home": pages("/{lang}/"),
+        "directory.about": pages("/{lang}/about"),
+        "directory.organisations": pages("/{lang}/organisations")
+        + [("/fr/organisations", q) for q in searches]
+        + [("/en/organisations", {"region": HIDDEN["bravo"]["region"]})],
+        "directory.organisation": [
+            (path.format(lang=lang), q) for path, q in by_org for lang in languages
+        ],
+        "directory.initiatives": pages("/{lang}/initiatives")
+        + [("/en/initiatives", q) for q in searches],
+        "directory.initiative": pages("/{lang}/initiatives/" + initiative.slug),
+        "submissions.suggest_organisation": [
+            (f"/{lang}/organisations/{org.slug}/suggest", {})
+            for org in orgs
+            for lang in ("fr", "en")
+        ],
+        "submissions.report_organisation": [
+            (f"/en/organisations/{org.slug}/report", {}) for org in orgs
+        ],
+        "submissions.suggest_initiative": pages(
+            "/{lang}/initiatives/" + initiative.slug + "/suggest"
+        ),
+        "submissions.report_initiative": [(f"/en/initiatives/{initiative.slug}/report", {})],
+        "submissions.choose": pages("/{lang}/submit"),
+        "submissions.organisation": pages("/{lang}/submit/organisation"),
+        "submissions.initiative": pages("/{lang}/submit/initiative"),
+        "submissions.track": pages("/{lang}/track"),
+        "map.page": pages("/{lang}/map")
+        + [("/fr/map", q) for q in searches]
+        + [("/en/map", {"bbox": bbox}) for bbox in BBOXES],
+        "search.page": [(f"/{lang}/search", q) for q in searches for lang in languages],
+        "search_api.api_search": [("/api/v1/search", q) for q in searches],
+        "api.places": [("/api/v1/places", q) for q in searches],
+        "api.organisation_names": [("/api/v1/organisation-names", q) for q in searches],
+        "opendata_api.organisations": [("/api/v1/organisations", {})]
+        + [("/api/v1/organisations", q) for q in searches],
+        "opendata_api.organisation": [(f"/api/v1/organisations/{org.slug}", {}) for org in orgs],
+        "opendata_api.initiatives": [("/api/v1/initiatives", {})],
+        "opendata_api.initiative": [(f"/api/v1/initiatives/{initiative.slug}", {})],
+        "opendata_api.themes": [("/api/v1/themes", {})],
+        "opendata_api.openapi_description": [("/api/v1/openapi.json", {})],
+        "map_api.organisations_geojson": [
+            ("/api/v1/organisations.geojson", query)
+            for query in [{}, {"view": "map"}, {"view": "map", "zoom": 2}]
+            + [{"view": "map", "zoom": 12, "bbox": bbox} for bbox in BBOXES]
+        ],
+        "map_api.initiatives_geojson": [
+            ("/api/v1/initiatives.geojson", query)
+            for query in [{}, {"view": "map"}]
+            + [{"view": "map", "zoom": 12, "bbox": bbox} for bbox in BBOXES]
+        ],
+        "map_api.popup": [(f"/api/v1/map/organisations/{org.id}", {}) for org in orgs]
+        + [(f"/api/v1/map/initiatives/{initiative.id}", {})],
+        "opendata_api.export_organisations_csv": [("/api/v1/exports/organisations.csv", {})],
+        "opendata_api.export_organisations_hxl": [("/api/v1/exports/organisations.hxl.csv", {})],
+        "opendata_api.export_organisations_geojson": [
+            ("/api/v1/exports/organisations.geojson", {})
+        ],
+        "opendata_api.export_organisations_hsds": [("/api/v1/exports/organisations.hsds.json", {})],
+        "opendata_api.export_initiatives_csv": [("/api/v1/exports/initiatives.csv", {})],
+        "opendata_api.export_initiatives_geojson": [("/api/v1/exports/initiatives.geojson", {})],
+    }
+    public = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.endpoint.startswith(NOT_PUBLIC)
+    }
+    assert public == set(routes), (
+        "public routes the leak matrix does not ask for (add them above): "
+        f"{sorted(public - set(routes))}; gone: {sorted(set(routes) - public)}"
+    )
+    return [url for urls in routes.values() for url in urls]
+
+
+def answers(client, urls):
+    for path, query in urls:
+        response = client.get(path, query_string=query)
+        assert response.status_code in (200, 302), (path, query, response.status_code)
+        yield path, query, response.get_data(as_text=True)
+
+
+def test_no_public_route_shows_a_private_value(app, client, directory):
+    leaks = []
+    for path, query, body in answers(client, public_urls(app, directory)):
+        asked = set(query.values())  # what the visitor typed comes back in the search box
+        leaks += [(path, query, s) for s in SECRETS - asked if s in body]
+    assert leaks == []
+
+
+def test_no_record_is_found_by_what_the_public_view_hides(client, directory):
+    for lang in ("fr", "en", "ar"):
+        for place in (HIDDEN["alpha"]["place"], HIDDEN["delta"]["place"], INITIATIVE["place"]):
+            page = soup(client.get(f"/{lang}/search", query_string={"q": place}))
+            assert "Sentinel" not in page.get_text(), (lang, place)
+    found = client.get("/api/v1/search", query_string={"q": HIDDEN["alpha"]["place"]}).get_json()
+    assert "Sentinel" not in json.dumps(found)
+    listed = client.get("/en/organisations", query_string={"region": HIDDEN["bravo"]["region"]})
+    assert "Sentinel Bravo" not in listed.get_data(as_text=True)
+    for bbox in BBOXES:
+        layer = client.get("/api/v1/organisations.geojson", query_string={"bbox": bbox}).get_json()
+        hidden_ids = {record.id for key, record in directory.items() if key in HIDDEN}
+        assert not hidden_ids & {feature["id"] for feature in layer["features"]}, bbox
+    drawn = client.get("/api/v1/organisations.geojson").get_json()
+    assert directory["delta"].id not in {feature["id"] for feature in drawn["features"]}
+
+
+def test_the_same_checks_see_what_is_public(app, client, directory):
+    """The control: the record that made everything public is found and shown everywhere
+    it should be, by the same requests and the same string checks."""
+    urls = dict((path, query) for path, query in public_urls(app, directory) if "zulu" in path)
+    assert urls
+    bodies = {path: body for path, _query, body in answers(client, urls.items())}
+    shown = secrets_of(CONTROL) - {CONTROL["phone"].replace(" ", "")}
+    profile = bodies["/fr/organisations/zulu"]
+    assert {CONTROL["email"], CONTROL["phone"], CONTROL["place"], CONTROL["region"]} <= {
+        secret for secret in shown if secret in profile
+    }
+    detail = bodies["/api/v1/organisations/zulu"]
+    assert {CONTROL["email"], f"{CONTROL['point'][0]:.5f}"} <= {s for s in shown if s in detail}
+    export = client.get("/api/v1/exports/organisations.csv").get_data(as_text=True)
+    assert CONTROL["email"] in export and f"{CONTROL['point'][1]:.5f}" in export
+    found = soup(client.get("/en/search", query_string={"q": CONTROL["place"]}))
+    assert "Sentinel Zulu" in found.get_text()
+    listed = client.get("/en/organisations", query_string={"region": CONTROL["region"]})
+    assert "Sentinel Zulu" in listed.get_data(as_text=True)
+    lat, lon = CONTROL["point"]
+    around = f"{lon - 0.01},{lat - 0.01},{lon + 0.01},{lat + 0.01}"
+    layer = client.get("/api/v1/organisations.geojson", query_string={"bbox": around}).get_json()
+    assert directory["zulu"].id in {feature["id"] for feature in layer["features"]}
+
+
+# -- the correction form ---------------------------------------------------------------------------
+def test_the_correction_form_shows_only_what_the_public_sees(client, directory):
+    for key in ("alpha", "bravo", "delta"):
+        page = client.get(f"/en/organisations/{key}/suggest").get_data(as_text=True)
+        values = HIDDEN[key]
+        for secret in secrets_of(values) - {"Gao"}:
+            assert secret not in page, (key, secret)
+        assert "kept as it is unless you fill this in" in page
+    control = client.get("/en/organisations/zulu/suggest").get_data(as_text=True)
+    assert CONTROL["email"] in control and CONTROL["place"] in control
+
+
+ANSONGO = 2461003  # a town of the Gao region, from the gazetteer (moderators' forms look it up)
+
+
+def test_a_correction_keeps_what_it_was_not_shown_and_never_widens_it(
+    client, make_organisation, login
+):
+    from peacemap.places.service import location_for
+
+    alpha = make_organisation(
+        slug="alpha",
+        locations=[location_for({"geonameid": ANSONGO})],
+        location_precision="region",
+        email=HIDDEN["alpha"]["email"],
+        phone=HIDDEN["alpha"]["phone"],
+        contacts_public=False,
+    )
+    db.session.commit()
+    page = client.get("/en/organisations/alpha/suggest").get_data(as_text=True)
+    assert "Ansongo" not in page and HIDDEN["alpha"]["email"] not in page
+    response = fill_and_post(
+        client,
+        "/en/organisations/alpha/suggest",
+        {
+            "summary": "A corrected summary.",
+            "location_precision": "exact",  # asks to show more: a correction cannot
+            "contacts_public": "y",
+            "submitter_name": "",  # neither a name nor an address is needed
+            "submitter_email": "",
+            "consent": "y",
+        },
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    login()
+    from peacemap.models import Submission
+
+    submission = db.session.query(Submission).one()
+    assert submission.payload["email"] is None  # the submitter never saw it, nor sent it
+    review = client.get(f"/en/moderation/{submission.id}")
+    approve = form_values(soup(review), f"form[action='/en/moderation/{submission.id}/approve']")
+    assert approve["approve-email"] == HIDDEN["alpha"]["email"]  # kept, for the moderator
+    assert approve["approve-location_precision"] == "region"
+    assert "approve-contacts_public" not in approve
+    decided = fill_and_post(
+        client,
+        f"/en/moderation/{submission.id}",
+        {},
+        selector=f"form[action='/en/moderation/{submission.id}/approve']",
+    )
+    assert decided.status_code == 302, soup(decided).select_one(".error-summary")
+    db.session.expire_all()
+    alpha = db.session.get(Organisation, alpha.id)
+    assert "A corrected summary." in alpha.summary.values()
+    assert (alpha.email, alpha.phone) == (HIDDEN["alpha"]["email"], HIDDEN["alpha"]["phone"])
+    assert [location.geonameid for location in alpha.locations] == [ANSONGO]
+    assert str(alpha.location_precision) == "region"
+    assert not alpha.contacts_public
+
+
+def test_a_correction_can_still_narrow_and_replace(client, make_organisation, login):
+    """What the public sees can be corrected: an address replaced, the location made coarser."""
+    from peacemap.places.service import location_for
+
+    zulu = make_organisation(
+        slug="zulu",
+        locations=[location_for({"geonameid": ANSONGO})],
+        location_precision="exact",
+        email=CONTROL["email"],
+        contacts_public=True,
+    )
+    db.session.commit()
+    sent = fill_and_post(
+        client,
+        "/en/organisations/zulu/suggest",
+        {"location_precision": "country", "email": "new.address@sentinel.test", "consent": "y"},
+    )
+    assert sent.status_code == 200, soup(sent).select_one(".error-summary")
+    login()
+    from peacemap.models import Submission
+
+    submission = db.session.query(Submission).one()
+    fill_and_post(
+        client,
+        f"/en/moderation/{submission.id}",
+        {},
+        selector=f"form[action='/en/moderation/{submission.id}/approve']",
+    )
+    db.session.expire_all()
+    zulu = db.session.get(Organisation, zulu.id)
+    assert str(zulu.location_precision) == "country"
+    assert zulu.email == "new.address@sentinel.test"
+
+
+# -- who may read private attributes -------------------------------------------------------------
+# A record's private attributes: its contacts and whether they are public, its raw places and
+# their coordinates, and the moderator who verified it.
+PRIVATE = {"email", "phone", "contacts_public", "locations", "latitude", "longitude", "verified_by"}
+# The modules that may read them: the public view itself, the models, the rooms of moderators
+# and accounts, audit, imports and backup, the payloads of submissions and revisions, and the
+# intake of what submitters type (their own form fields carry the same names).
+MAY_READ_PRIVATE = (
+    "peacemap/public/",
+    "peacemap/models/",
+    "peacemap/moderation/",
+    "peacemap/accounts/",
+    "peacemap/audit.py",
+    "peacemap/backup.py",
+    "peacemap/cli.py",
+    "peacemap/records.py",
+    "peacemap/notifications.py",
+    "peacemap/demo/",
+    "peacemap/places/service.py",
+    "peacemap/places/centres.py",  # reference points (the gazetteer), not records
+    "peacemap/submissions/forms.py",
+    "peacemap/submissions/fields.py",
+    "peacemap/opendata/imports.py",
+    "peacemap/opendata/payloads.py",
+    "peacemap/opendata/threew.py",
+    "peacemap/opendata/upload.py",
+)
+# Templates that only moderators, account holders or the moderators' mail see.
+PRIVATE_TEMPLATES = ("moderation/", "accounts/", "mail/")
+
+
+LOADERS = {"selectinload", "joinedload", "subqueryload", "raiseload"}
+# What the public view hands out: its `Contacts` (`public.contacts(org)`) are the contacts the
+# owner made public, so reading them is reading the public view.
+PUBLIC_OBJECTS = {"contacts"}
+
+
+def private_reads(source, filename="<code>"):
+    """(line, attribute) of every read of a private attribute in Python source, but for
+    eager-loading options (which read nothing) and the public view's own objects."""
+    tree = ast.parse(source, filename)
+    loading = {
+        id(argument)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in LOADERS
+        for argument in node.args
+    }
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute) or node.attr not in PRIVATE or id(node) in loading:
+            continue
+        if isinstance(node.value, ast.Name) and node.value.id in PUBLIC_OBJECTS:
+            continue
+        found.append((node.lineno, node.attr))
+    return found
+
+
+def test_only_declared_modules_read_private_attributes():
+    offenders = []
+    for path in sorted((ROOT / "peacemap").rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if "/migrations/" in relative or relative.startswith(MAY_READ_PRIVATE):
+            continue
+        offenders += [(relative, *read) for read in private_reads(path.read_text())]
+    assert offenders == [], "read the public view (peacemap/public/) instead"
+
+
+TEMPLATE_READ = re.compile(r"(?<!form)(?<!contacts)\.(" + "|".join(sorted(PRIVATE)) + r")\b")
+
+
+def test_public_templates_read_no_private_attribute():
+    offenders = []
+    for path in sorted((ROOT / "templates").rglob("*")):
+        relative = path.relative_to(ROOT / "templates").as_posix()
+        if path.is_dir() or relative.startswith(PRIVATE_TEMPLATES):
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            offenders += [(relative, number, m.group(1)) for m in TEMPLATE_READ.finditer(line)]
+    assert offenders == []
+
+
+def test_the_private_read_checks_can_fail():
+    """Controls: a new public view reading an email directly is caught, in code and templates,
+    and a form's own field of the same name is not."""
+    assert private_reads("def page(org):\n    return org.email\n") == [(2, "email")]
+    assert private_reads("points = [(p.latitude, p.longitude) for p in org.locations]") != []
+    assert TEMPLATE_READ.search("{{ org.phone }}") and TEMPLATE_READ.search("{{ o.locations }}")
+    assert not TEMPLATE_READ.search("{{ field(form.email) }}")
+    assert not TEMPLATE_READ.search("{{ contacts.email }}")
+    assert private_reads("options(selectinload(Organisation.locations))") == []
+    assert private_reads("Organisation.locations.any(Location.latitude > 14)") != []
+
+
+# -- lazy strings never carry user input -----------------------------------------------------
+LAZY = {"_l", "lazy_gettext", "lazy_ngettext", "lazy_pgettext"}
+
+
+def lazy_with_variables(source, filename="<code>"):
+    """Lines where a lazy translated string takes variables: Flask-Babel's lazy strings count as
+    safe markup to Jinja, so what they carry would be rendered as HTML."""
+    found = []
+    for node in ast.walk(ast.parse(source, filename)):
+        called = node.left if isinstance(node, ast.BinOp) else node
+        if not isinstance(called, ast.Call) or getattr(called.func, "id", None) not in LAZY:
+            continue
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            found.append(node.lineno)  # _l("...") % value
+        elif isinstance(node, ast.Call) and (
+            node.keywords or len(node.args) > (3 if "ngettext" in node.func.id else 1)
+        ):
+            found.append(node.lineno)  # _l("...", name=value)
+    return found
+
+
+def test_no_lazy_string_takes_variables():
+    offenders = []
+    for path in sorted((ROOT / "peacemap").rglob("*.py")):
+        if "migrations" not in path.parts:
+            offenders += [(path.name, line) for line in lazy_with_variables(path.read_text())]
+    assert offenders == [], "use gettext (_) in the request, whose result Jinja escapes"
+
+
+def test_the_lazy_string_check_can_fail():
+    assert lazy_with_variables('_l("We could not find: %(names)s", names=typed)') == [1]
+    assert lazy_with_variables('_l("Found: %s") % typed') == [1]
+    assert lazy_with_variables('_l("Name")') == []
+
+
+def test_no_template_marks_text_as_safe():
+    offenders = [
+        path.name
+        for path in (ROOT / "templates").rglob("*.html")
+        if re.search(r"\|\s*safe\b|Markup\(", path.read_text())
+    ]
+    assert offenders == []
