@@ -20,6 +20,7 @@ observed, so a busy machine moves every figure: read them beside the machine ref
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -64,6 +65,17 @@ def figures(report):
     }
 
 
+def attempt(node, url, output, extra):
+    """One run's figures, or None when Lighthouse fails (it sometimes does on a busy
+    machine); a failed run is tried once more."""
+    for _ in range(2):
+        try:
+            return figures(run_lighthouse(node, url, output, *extra))
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, RuntimeError):
+            continue
+    return None
+
+
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     node = shutil.which("node")
@@ -97,14 +109,16 @@ def main():
     try:
         for path in PAGES:
             for profile, extra in PROFILES.items():
+                url = f"http://127.0.0.1:{port}{path}"
                 samples = [
-                    figures(
-                        run_lighthouse(
-                            node, f"http://127.0.0.1:{port}{path}", tmp / "r.json", *extra
-                        )
-                    )
+                    result
                     for _ in range(runs)
+                    if (result := attempt(node, url, tmp / "r.json", extra)) is not None
                 ]
+                if not samples:
+                    print(f"{path:<46}{profile:<8}  Lighthouse failed on every run")
+                    missed.append(f"{path} ({profile}, no figures)")
+                    continue
                 row = {key: statistics.median(s[key] for s in samples) for key in samples[0]}
                 print(
                     f"{path:<46}{profile:<8}{row['score']:>6.2f}{row['fcp']:>7.0f}"

@@ -23,7 +23,7 @@ def create_app(test_config=None):
     config.load(app, test_config)
     app.json.ensure_ascii = False  # French and Arabic as UTF-8: half the bytes of \u escapes
 
-    from peacemap import assets, effects, errors, i18n, security, templating
+    from peacemap import assets, effects, errors, i18n, public, security, templating
     from peacemap.extensions import compress, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -36,6 +36,7 @@ def create_app(test_config=None):
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    public.init_app(app)
     assets.init_app(app)
     compress.init_app(app)
     security.buffer_static_files(app)  # registered after Compress, so it runs before it

@@ -11,6 +11,7 @@ from peacemap.extensions import db
 from peacemap.models import (
     Initiative,
     InitiativeOrganisation,
+    LinkVisibility,
     Organisation,
     Relationship,
     RelationshipKind,
@@ -31,6 +32,7 @@ ORGANISATION_FIELDS = {
     "description": _l("Description"),
     "themes": _l("Themes"),
     "member_of": _l("Member of"),
+    "member_of_visibility": _l("Networks shown"),
     "places": _l("Places"),
     "location_precision": _l("Location shown as"),
     "website": _l("Website"),
@@ -70,6 +72,11 @@ def organisation_payload(org):
         "member_of": sorted(
             link.object.slug for link in org.outgoing if link.kind == RelationshipKind.MEMBER_OF
         ),
+        "member_of_visibility": {
+            link.object.slug: str(link.visibility)
+            for link in org.outgoing
+            if link.kind == RelationshipKind.MEMBER_OF
+        },
         "places": [place_spec(location) for location in org.locations],
         "location_precision": str(org.location_precision),
         "website": org.website,
@@ -94,7 +101,14 @@ def initiative_payload(initiative):
         "places": [place_spec(location) for location in initiative.locations],
         "location_precision": str(initiative.location_precision),
         "organisations": sorted(
-            ({"slug": role.organisation.slug, "role": str(role.role)} for role in initiative.roles),
+            (
+                {
+                    "slug": role.organisation.slug,
+                    "role": str(role.role),
+                    "visibility": str(role.visibility),
+                }
+                for role in initiative.roles
+            ),
             key=lambda item: (item["role"], item["slug"]),
         ),
     }
@@ -146,7 +160,7 @@ def apply_organisation(org, payload, replace_texts=False):
     cache = {}
     org.locations = [location_for(spec, cache) for spec in payload.get("places") or []]
     if "member_of" in payload:
-        _set_memberships(org, payload["member_of"] or [])
+        _set_memberships(org, payload["member_of"] or [], payload.get("member_of_visibility"))
     wanted = set(payload.get("identifiers") or [])
     org.identifiers = [i for i in org.identifiers if str(i) in wanted] + [
         Identifier(scheme=value.split(":", 1)[0], value=value.split(":", 1)[1])
@@ -155,8 +169,10 @@ def apply_organisation(org, payload, replace_texts=False):
     return org
 
 
-def _set_memberships(org, slugs):
-    """Make the organisation a member of exactly these networks (other links untouched)."""
+def _set_memberships(org, slugs, visibility=None):
+    """Make the organisation a member of exactly these networks (other links untouched),
+    each shown as `visibility` says ({slug: choice}; public when it says nothing)."""
+    visibility = visibility or {}
     networks = {
         network.slug: network
         for network in db.session.scalars(select(Organisation).where(Organisation.slug.in_(slugs)))
@@ -172,6 +188,9 @@ def _set_memberships(org, slugs):
         Relationship(object=networks[slug], kind=RelationshipKind.MEMBER_OF)
         for slug in sorted(set(networks) - have)
     ]
+    for link in org.outgoing:
+        if link.kind == RelationshipKind.MEMBER_OF:
+            link.visibility = visibility.get(link.object.slug) or LinkVisibility.PUBLIC
 
 
 def apply_initiative(initiative, payload, replace_texts=False):
@@ -206,6 +225,13 @@ def apply_initiative(initiative, payload, replace_texts=False):
         InitiativeOrganisation(organisation=orgs[slug], role=role)
         for slug, role in sorted(wanted - have)
     ]
+    shown = {
+        (item["slug"], item["role"]): item.get("visibility")
+        for item in payload.get("organisations") or []
+    }
+    for role in initiative.roles:
+        choice = shown.get((role.organisation.slug, str(role.role)))
+        role.visibility = choice or LinkVisibility.PUBLIC
     return initiative
 
 

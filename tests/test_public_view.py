@@ -11,6 +11,8 @@
 """
 
 import ast
+import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -416,7 +418,10 @@ def test_a_correction_can_still_narrow_and_replace(client, make_organisation, lo
 # -- who may read private attributes -------------------------------------------------------------
 # A record's private attributes: its contacts and whether they are public, its raw places and
 # their coordinates, and the moderator who verified it.
-PRIVATE = {"email", "phone", "contacts_public", "locations", "latitude", "longitude", "verified_by"}
+PRIVATE = {
+    *("email", "phone", "contacts_public", "locations", "latitude", "longitude", "verified_by"),
+    *("outgoing", "incoming", "roles", "initiative_roles", "visibility"),
+}
 # The modules that may read them: the public view itself, the models, the rooms of moderators
 # and accounts, audit, imports and backup, the payloads of submissions and revisions, and the
 # intake of what submitters type (their own form fields carry the same names).
@@ -548,3 +553,125 @@ def test_no_template_marks_text_as_safe():
         if re.search(r"\|\s*safe\b|Markup\(", path.read_text())
     ]
     assert offenders == []
+
+
+# -- relationships ---------------------------------------------------------------------------------
+@pytest.fixture
+def linked(app, make_organisation, make_initiative, link):
+    """A recipient with a hidden, an unnamed and a public funder; a network with a hidden and
+    a public member; an initiative with a hidden funder and an unnamed partner."""
+    orgs = {
+        key: make_organisation(slug=key, name=name, type=kind)
+        for key, name, kind in [
+            ("recipient", "Sentinel Recipient", "national_ngo"),
+            ("hidden-funder", "Quietfund Foundation", "international_ngo"),
+            ("unnamed-funder", "Veilfund Trust", "international_ngo"),
+            ("public-funder", "Openfund Alliance", "international_ngo"),
+            ("network", "Sentinel Network", "network"),
+            ("hidden-member", "Shadowmember Collective", "community_based"),
+            ("public-member", "Brightmember Youth", "community_based"),
+        ]
+    }
+    funded = "funded_by"
+    link(orgs["recipient"], funded, orgs["hidden-funder"], visibility="hidden")
+    link(orgs["recipient"], funded, orgs["unnamed-funder"], visibility="unnamed")
+    link(orgs["recipient"], funded, orgs["public-funder"])
+    link(orgs["hidden-member"], "member_of", orgs["network"], visibility="hidden")
+    link(orgs["public-member"], "member_of", orgs["network"])
+    initiative = make_initiative(slug="sentinel-initiative", title={"en": "Sentinel initiative"})
+    from peacemap.models import InitiativeOrganisation
+
+    for org, role, visibility in [
+        (orgs["recipient"], "lead", "public"),
+        (orgs["hidden-funder"], "funder", "hidden"),
+        (orgs["unnamed-funder"], "partner", "unnamed"),
+    ]:
+        initiative.roles.append(
+            InitiativeOrganisation(organisation=org, role=role, visibility=visibility)
+        )
+    db.session.commit()
+    search.rebuild()
+    return orgs
+
+
+def bodies(client, *urls):
+    return {url: client.get(url).get_data(as_text=True) for url in urls}
+
+
+def test_hidden_and_unnamed_relationships_are_not_named_on_either_side(client, linked):
+    """The hidden or unnamed party's name never shows where the link would: on the other
+    side's profile, in its API record and the exports, on the initiative's page, in its API
+    record, its export and its search document; and the hidden side's own profile does not
+    list the link either."""
+    secrets = ("Quietfund", "quietfund", "Veilfund", "veilfund", "Shadowmember", "shadowmember")
+    where = bodies(
+        client,
+        *(f"/{lang}/organisations/recipient" for lang in ("fr", "en", "ar")),
+        "/en/organisations/network",
+        "/api/v1/organisations/recipient",
+        "/api/v1/organisations/network",
+        "/en/initiatives/sentinel-initiative",
+        "/en/initiatives",
+        "/api/v1/initiatives/sentinel-initiative",
+        "/api/v1/exports/initiatives.csv",
+        "/en/search?q=Sentinel+initiative",
+    )
+    leaks = [(url, secret) for url, body in where.items() for secret in secrets if secret in body]
+    assert leaks == []
+    # The hidden sides do not list the link from their end.
+    assert "Sentinel Recipient" not in client.get("/en/organisations/hidden-funder").get_data(
+        as_text=True
+    )
+    assert "Sentinel Network" not in client.get("/en/organisations/hidden-member").get_data(
+        as_text=True
+    )
+    assert "Sentinel initiative" not in client.get("/en/organisations/hidden-funder").get_data(
+        as_text=True
+    )
+    exported = client.get("/api/v1/exports/organisations.csv").get_data(as_text=True)
+    rows = {row["slug"]: row for row in csv.DictReader(io.StringIO(exported.lstrip("\ufeff")))}
+    assert rows["hidden-member"]["member_of"] == ""
+    assert rows["public-member"]["member_of"] == "network"  # the control
+    search_hit = client.get("/api/v1/search", query_string={"q": "Quietfund"}).get_json()
+    assert "Sentinel initiative" not in json.dumps(search_hit)
+
+
+def test_unnamed_parties_are_described_and_public_ones_named(client, linked):
+    """The control: the same pages name the public parties, and describe the unnamed ones."""
+    profile = soup(client.get("/en/organisations/recipient")).get_text(" ", strip=True)
+    assert "Openfund Alliance" in profile
+    assert "International NGO, name not shown" in profile
+    network = client.get("/en/organisations/network").get_data(as_text=True)
+    assert "Brightmember Youth" in network
+    page = soup(client.get("/en/initiatives/sentinel-initiative")).get_text(" ", strip=True)
+    assert "Sentinel Recipient" in page and "International NGO, name not shown" in page
+    assert "Sentinel initiative" in client.get("/en/organisations/recipient").get_data(as_text=True)
+    detail = client.get("/api/v1/organisations/recipient").get_json()
+    assert [funder["name"] for funder in detail["funders"]] == ["Openfund Alliance"]
+    found = client.get("/api/v1/search", query_string={"q": "Sentinel Recipient"}).get_json()
+    assert "Sentinel initiative" in json.dumps(found)
+
+
+def test_a_correction_does_not_show_or_drop_hidden_links(client, linked, login):
+    """The correction form lists only the public memberships; the hidden ones stay."""
+    page = client.get("/en/organisations/hidden-member/suggest").get_data(as_text=True)
+    assert "Sentinel Network" not in page
+    from peacemap.models import Relationship
+
+    sent = fill_and_post(
+        client, "/en/organisations/hidden-member/suggest", {"consent": "y", "networks": ""}
+    )
+    assert sent.status_code == 200, soup(sent).select_one(".error-summary")
+    login()
+    from peacemap.models import Submission
+
+    submission = db.session.query(Submission).one()
+    fill_and_post(
+        client,
+        f"/en/moderation/{submission.id}",
+        {},
+        selector=f"form[action='/en/moderation/{submission.id}/approve']",
+    )
+    db.session.expire_all()
+    kept = db.session.query(Relationship).filter_by(subject_id=linked["hidden-member"].id).one()
+    assert (kept.object_id, str(kept.visibility)) == (linked["network"].id, "hidden")

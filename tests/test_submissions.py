@@ -212,8 +212,8 @@ def test_new_initiative_with_organisations_by_role(client, make_organisation):
     assert response.status_code == 200, soup(response).select(".error")
     payload = db.session.scalar(select(Submission)).payload
     assert payload["organisations"] == [
-        {"slug": "wanep", "role": "lead"},
-        {"slug": "ada", "role": "funder"},
+        {"slug": "wanep", "role": "lead", "visibility": "public"},
+        {"slug": "ada", "role": "funder", "visibility": "unnamed"},  # funders: unnamed by default
     ]
     bad = fill_and_post(
         client,
@@ -424,7 +424,9 @@ def test_revision_form_shows_organisations_as_lines(client, make_organisation):
     )
     assert response.status_code == 200, soup(response).select(".error")
     submission = db.session.scalar(select(Submission))
-    assert submission.payload["organisations"] == [{"slug": "wanep", "role": "lead"}]
+    assert submission.payload["organisations"] == [
+        {"slug": "wanep", "role": "lead", "visibility": "public"}
+    ]
     with client.application.test_request_context("/en/track"):
         assert _revision_form(submission).leads._value() == "WANEP (wanep)"
 

@@ -1,7 +1,6 @@
 """Reading the published directory: lists, facets, profiles. Shared by pages and the API."""
 
 from dataclasses import dataclass
-from operator import attrgetter
 
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -25,6 +24,7 @@ from peacemap.models.directory import (
     organisation_themes,
 )
 from peacemap.pagination import paginate
+from peacemap.public import links as public_links
 from peacemap.public.places import named_location_ids, places_named, region_visible
 
 
@@ -152,52 +152,9 @@ def get_published_organisation(slug):
     return db.session.scalars(stmt).first()
 
 
-@dataclass
-class Connections:
-    """An organisation's published links to others, grouped as its profile shows them."""
-
-    member_of: list
-    members: list
-    partners: list
-    funders: list
-    funds: list
-    initiatives: list
-
-
-# Which group of the profile a link falls in, seen from the organisation's side.
-_LINK_GROUPS = {
-    ("outgoing", RelationshipKind.MEMBER_OF): "member_of",
-    ("incoming", RelationshipKind.MEMBER_OF): "members",
-    ("outgoing", RelationshipKind.PARTNER_OF): "partners",
-    ("incoming", RelationshipKind.PARTNER_OF): "partners",
-    ("outgoing", RelationshipKind.FUNDED_BY): "funders",
-    ("incoming", RelationshipKind.FUNDED_BY): "funds",
-}
-
-
 def connections(organisation):
-    """Group the loaded relationships and initiatives, hiding anything unpublished."""
-    result = Connections([], [], [], [], [], [])
-    for direction, links, other_end in (
-        ("outgoing", organisation.outgoing, attrgetter("object")),
-        ("incoming", organisation.incoming, attrgetter("subject")),
-    ):
-        for link in links:
-            other = other_end(link)
-            if other.is_published:
-                getattr(result, _LINK_GROUPS[direction, link.kind]).append((other, link))
-    for group in (result.member_of, result.members, result.partners, result.funders, result.funds):
-        group.sort(key=lambda pair: pair[0].name.lower())
-    by_initiative = {}
-    for role in organisation.initiative_roles:
-        if role.initiative.is_published:
-            by_initiative.setdefault(role.initiative, []).append(role.role)
-    result.initiatives = sorted(
-        by_initiative.items(),
-        key=lambda item: (item[0].start_date is None, item[0].start_date),
-        reverse=True,
-    )
-    return result
+    """The organisation's links as the public view shows them (peacemap/public/links.py)."""
+    return public_links.connections(organisation)
 
 
 def related_organisations(organisation, limit=6):
@@ -212,9 +169,7 @@ def related_organisations(organisation, limit=6):
             if org_id != organisation.id:
                 scores[org_id] = scores.get(org_id, 0) + weight * count
 
-    networks = [
-        link.object_id for link in organisation.outgoing if link.kind == RelationshipKind.MEMBER_OF
-    ]
+    networks = public_links.public_network_ids(organisation)
     if networks:
         add(
             db.session.execute(
@@ -222,6 +177,7 @@ def related_organisations(organisation, limit=6):
                 .where(
                     Relationship.kind == RelationshipKind.MEMBER_OF,
                     Relationship.object_id.in_(networks),
+                    public_links.public_membership(Relationship),
                 )
                 .group_by(Relationship.subject_id)
             ),
@@ -251,8 +207,7 @@ def related_organisations(organisation, limit=6):
             ),
             2,
         )
-    linked = {link.object_id for link in organisation.outgoing}
-    linked |= {link.subject_id for link in organisation.incoming}
+    linked = public_links.linked_ids(organisation)
     candidates = sorted(
         (org_id for org_id in scores if org_id not in linked),
         key=lambda org_id: -scores[org_id],
@@ -379,12 +334,8 @@ def get_published_initiative(slug):
 
 
 def initiative_organisations(initiative):
-    """{role: [published organisations]} in lead, partner, funder order."""
-    grouped = {}
-    for role in sorted(initiative.roles, key=lambda r: list(type(r.role)).index(r.role)):
-        if role.organisation.is_published:
-            grouped.setdefault(role.role, []).append(role.organisation)
-    return grouped
+    """{role: [Party]} as the public view shows them, in lead, partner, funder order."""
+    return public_links.initiative_parties(initiative)
 
 
 # Public names for the shared filter conditions (the API's exports use them too).

@@ -22,6 +22,7 @@ from peacemap.models.enums import (
     AchievementScope,
     InitiativeRole,
     InitiativeStatus,
+    LinkVisibility,
     LocationPrecision,
     OrganisationType,
     PublicationStatus,
@@ -220,6 +221,9 @@ class Relationship(db.Model):
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[RelationshipKind] = mapped_column(enum_column(RelationshipKind))
+    visibility: Mapped[LinkVisibility] = mapped_column(
+        enum_column(LinkVisibility), default=LinkVisibility.PUBLIC, server_default="public"
+    )
     start_year: Mapped[int | None] = mapped_column(Integer)
     end_year: Mapped[int | None] = mapped_column(Integer)
 
@@ -297,6 +301,9 @@ class InitiativeOrganisation(db.Model):
         ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     role: Mapped[InitiativeRole] = mapped_column(enum_column(InitiativeRole), primary_key=True)
+    visibility: Mapped[LinkVisibility] = mapped_column(
+        enum_column(LinkVisibility), default=LinkVisibility.PUBLIC, server_default="public"
+    )
 
     initiative: Mapped[Initiative] = relationship(back_populates="roles")
     organisation: Mapped[Organisation] = relationship(back_populates="initiative_roles")

@@ -76,6 +76,22 @@ class InitiativeStatus(LabelledEnum):
     COMPLETED = "completed", _l("Completed")
 
 
+class LinkVisibility(LabelledEnum):
+    """How publicly a relationship is shown (in foreign funding, a name can be a danger)."""
+
+    PUBLIC = "public", _l("Shown with the name")
+    UNNAMED = "unnamed", _l("Shown without the name")
+    HIDDEN = "hidden", _l("Not shown")
+
+    @classmethod
+    def most_protective(cls, *choices):
+        """The choice that shows least (public when there is none)."""
+        order = [cls.PUBLIC, cls.UNNAMED, cls.HIDDEN]
+        return max(
+            (cls(choice or cls.PUBLIC) for choice in choices), key=order.index, default=cls.PUBLIC
+        )
+
+
 class InitiativeRole(LabelledEnum):
     LEAD = "lead", _l("Lead")
     PARTNER = "partner", _l("Partner")

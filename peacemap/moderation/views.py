@@ -21,6 +21,7 @@ from peacemap.models import (
     Initiative,
     InitiativeRole,
     InitiativeStatus,
+    LinkVisibility,
     LocationPrecision,
     Organisation,
     OrganisationType,
@@ -72,8 +73,23 @@ def display_value(field, value):
         return [labels.get(slug, slug) for slug in value]
     if field == "organisations":
         roles = {role.value: role.label for role in InitiativeRole}
-        return [f"{roles.get(item['role'], item['role'])}: {item['slug']}" for item in value]
+        return [
+            f"{roles.get(item['role'], item['role'])}: {item['slug']}"
+            + _shown(item.get("visibility"))
+            for item in value
+        ]
+    if field == "member_of_visibility":
+        return [f"{slug}{_shown(choice)}" for slug, choice in sorted(value.items())]
     return value
+
+
+def _shown(choice):
+    """' (not shown)' after a link that is not public, for the review page."""
+    try:
+        visibility = LinkVisibility(choice or "public")
+    except ValueError:
+        return f" ({choice})"
+    return "" if visibility == LinkVisibility.PUBLIC else f" ({visibility.label})"
 
 
 def _submission_or_404(submission_id):
@@ -206,10 +222,48 @@ def approve(submission_id):
     if not form.validate_on_submit():
         return _review(submission, 400, approve_form=form)
     payload = form.payload() if hasattr(form, "payload") else None
+    if payload is not None:
+        changed = _keep_link_choices(moderation.proposal(submission), form, payload)
+        if changed and not (form.note.data or "").strip():
+            form.note.errors.append(
+                _("Say in the note why these relationships are shown differently.")
+            )
+            return _review(submission, 400, approve_form=form)
     record = moderation.approve(submission, current_user, payload, form.note.data)
     if record is None:
         return _decided(submission, _("Report marked as handled."))
     return _decided(submission, _("Approved and published."))
+
+
+def _keep_link_choices(proposal, form, payload):
+    """The approval form has one choice per group of relationships; where the moderator left
+    it as filled in, each relationship keeps the proposal's own choice (new lines take the
+    group's). Returns whether the moderator changed a group's choice (which needs a reason)."""
+    changed = False
+    if "member_of" in payload:
+        before = proposal.get("member_of_visibility") or {}
+        filled = LinkVisibility.most_protective(*before.values()).value
+        if form.networks_visibility.data == filled:
+            payload["member_of_visibility"] = {
+                slug: before.get(slug, filled) for slug in payload["member_of"]
+            }
+        else:
+            changed = changed or set(before.values()) != {form.networks_visibility.data}
+    if "organisations" in payload:
+        before = {
+            (item["slug"], item["role"]): item.get("visibility") or "public"
+            for item in proposal.get("organisations") or []
+        }
+        for name, role in form.ROLE_FIELDS:
+            choices = [choice for (_slug, r), choice in before.items() if r == role]
+            choice = form[f"{name}_visibility"].data
+            if not choices or choice == LinkVisibility.most_protective(*choices).value:
+                for item in payload["organisations"]:
+                    if item["role"] == role:
+                        item["visibility"] = before.get((item["slug"], role), choice)
+            elif set(choices) != {choice}:
+                changed = True
+    return changed
 
 
 def _decide_with_message(submission_id, form_class, prefix, decide, done):

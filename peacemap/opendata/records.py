@@ -17,9 +17,9 @@ from peacemap.models import (
     InitiativeOrganisation,
     Organisation,
     Relationship,
-    RelationshipKind,
 )
 from peacemap.opendata.columns import LANGUAGES, organisation_row
+from peacemap.public import links as public_links
 from peacemap.public import places as public_places
 from peacemap.public import view as public
 from peacemap.templating import web_url
@@ -60,14 +60,6 @@ def _profile_url(endpoint, slug, lang):
     return url_for(endpoint, slug=slug, lang_code=lang, _external=True)
 
 
-def _networks(org):
-    return [
-        link.object.slug
-        for link in org.outgoing
-        if link.kind == RelationshipKind.MEMBER_OF and link.object.is_published
-    ]
-
-
 def organisation_rows(stmt, lang):
     """Export rows (peacemap/opendata/columns.py) for the organisations of `stmt`."""
     for batch in batches(stmt, *ORGANISATION_LOADING):
@@ -75,7 +67,7 @@ def organisation_rows(stmt, lang):
             yield organisation_row(
                 org,
                 themes=[theme.slug for theme in org.themes],
-                member_of=_networks(org),
+                member_of=public_links.network_slugs(org),
                 url=_profile_url("directory.organisation", org.slug, lang),
             )
 
@@ -176,13 +168,8 @@ def initiative_detail(item, lang):
         "places": [public_places.place_json(p) for p in public_places.visible_places(item)],
         "organisations": sorted(
             (
-                {
-                    "slug": role.organisation.slug,
-                    "name": role.organisation.name,
-                    "role": str(role.role),
-                }
-                for role in item.roles
-                if role.organisation.is_published
+                {"slug": org.slug, "name": org.name, "role": str(role)}
+                for org, role in public_links.named_roles(item)
             ),
             key=lambda entry: (entry["role"], entry["slug"]),
         ),
@@ -225,11 +212,7 @@ def initiative_rows(stmt, lang):
                 "end_date": item.end_date.isoformat() if item.end_date else "",
                 "themes": join(sorted(theme.slug for theme in item.themes)),
                 "organisations": join(
-                    sorted(
-                        f"{role.organisation.slug}:{role.role}"
-                        for role in item.roles
-                        if role.organisation.is_published
-                    )
+                    sorted(f"{org.slug}:{role}" for org, role in public_links.named_roles(item))
                 ),
                 "countries": join(sorted(countries)),
                 "location_precision": str(item.location_precision),

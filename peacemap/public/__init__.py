@@ -15,3 +15,10 @@ Only the modules listed in tests/test_public_view.py may read a record's private
 (its email and phone, whether they are public, its locations and their coordinates, its
 location precision); a test fails when any other module does.
 """
+
+
+def init_app(app):
+    """Templates read relationships through the public view too."""
+    from peacemap.public import links
+
+    app.add_template_filter(links.named_leads, "named_leads")

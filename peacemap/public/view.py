@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from peacemap.models import LocationPrecision, Organisation
+from peacemap.models import LinkVisibility, LocationPrecision, Organisation
 from peacemap.public.places import names_places
 from peacemap.records import initiative_payload, organisation_payload
 
@@ -65,6 +65,18 @@ def correction_start(record):
         payload[field] = [] if field == "places" else None
     if "contacts_public" in payload and contacts(record) is None:
         payload["contacts_public"] = False
+    if "member_of" in payload:
+        shown = {
+            slug: choice
+            for slug, choice in payload["member_of_visibility"].items()
+            if choice == LinkVisibility.PUBLIC
+        }
+        payload["member_of"] = [slug for slug in payload["member_of"] if slug in shown]
+        payload["member_of_visibility"] = shown
+    if "organisations" in payload:
+        payload["organisations"] = [
+            item for item in payload["organisations"] if item["visibility"] == LinkVisibility.PUBLIC
+        ]
     return payload
 
 
@@ -84,7 +96,46 @@ def complete_correction(record, proposed):
         completed["location_precision"] = str(now)
     if "contacts_public" in current and not current["contacts_public"]:
         completed["contacts_public"] = False
+    if "member_of" in current:
+        _complete_memberships(current, completed)
+    if "organisations" in current:
+        _complete_roles(current, completed)
     return completed
+
+
+def _complete_memberships(current, completed):
+    """Memberships the form did not show stay; none is shown more widely than it was."""
+    was = current["member_of_visibility"]
+    asked = completed.get("member_of_visibility") or {}
+    slugs = set(completed.get("member_of") or [])
+    slugs |= {slug for slug, choice in was.items() if choice != LinkVisibility.PUBLIC}
+    completed["member_of"] = sorted(slugs)
+    completed["member_of_visibility"] = {
+        slug: LinkVisibility.most_protective(was.get(slug), asked.get(slug)).value
+        for slug in sorted(slugs)
+    }
+
+
+def _complete_roles(current, completed):
+    """An initiative's organisations the form did not show stay; none is shown more widely."""
+    was = {
+        (item["slug"], item["role"]): item.get("visibility") for item in current["organisations"]
+    }
+    asked = {
+        (item["slug"], item["role"]): item.get("visibility")
+        for item in completed.get("organisations") or []
+    }
+    keys = set(asked) | {key for key, choice in was.items() if choice != LinkVisibility.PUBLIC}
+    completed["organisations"] = [
+        {
+            "slug": slug,
+            "role": role,
+            "visibility": LinkVisibility.most_protective(
+                was.get((slug, role)), asked.get((slug, role))
+            ).value,
+        }
+        for slug, role in sorted(keys, key=lambda key: (key[1], key[0]))
+    ]
 
 
 def _payload(record):

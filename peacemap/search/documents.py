@@ -18,6 +18,7 @@ from peacemap.models import (
     VerificationLevel,
 )
 from peacemap.places import gazetteer
+from peacemap.public.links import named_roles
 from peacemap.public.places import countries, findable_places
 
 KINDS = {"organisation": Organisation, "initiative": Initiative}
@@ -100,10 +101,7 @@ def initiative_document(initiative):
     titles = _texts(initiative.title)
     themes = [label for theme in initiative.themes for label in theme.labels.values()]
     orgs = [
-        name
-        for role in initiative.roles
-        if role.organisation.status == PublicationStatus.PUBLISHED
-        for name in (role.organisation.name, role.organisation.acronym or "")
+        name for org, _role in named_roles(initiative) for name in (org.name, org.acronym or "")
     ]
     summary = _texts(initiative.summary)
     return {

@@ -27,7 +27,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from peacemap.models import InitiativeStatus, LocationPrecision, OrganisationType
+from peacemap.models import InitiativeStatus, LinkVisibility, LocationPrecision, OrganisationType
 from peacemap.submissions.fields import (
     LongSelect,
     MultiCheckboxField,
@@ -85,6 +85,11 @@ class OrganisationFields(OtherLanguageFields, PlacesMixin, FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
     themes = MultiCheckboxField(_l("Themes"), validate_choice=True)
     networks = OrganisationsField(_l("Networks it is a member of"), networks_only=True)
+    networks_visibility = RadioField(
+        _l("How may these memberships be shown?"),
+        choices=LinkVisibility.choices(),
+        default=LinkVisibility.PUBLIC.value,
+    )
     places = TextAreaField(
         _l("Places where it works (one per line: town, commune or city)"),
         validators=[Optional(), Length(max=5000)],
@@ -148,6 +153,9 @@ class OrganisationFields(OtherLanguageFields, PlacesMixin, FlaskForm):
             "description": self._texts("description"),
             "themes": sorted(self.themes.data or []),
             "member_of": sorted(self.networks.data or []),
+            "member_of_visibility": {
+                slug: self.networks_visibility.data for slug in self.networks.data or []
+            },
             "places": getattr(self, "matched_places", []),
             "location_precision": self.location_precision.data,
             "website": (self.website.data or "").strip() or None,
@@ -171,6 +179,9 @@ class OrganisationFields(OtherLanguageFields, PlacesMixin, FlaskForm):
         self.description.data = (payload.get("description") or {}).get(lang, "")
         self.themes.data = payload.get("themes") or []
         self.networks.data = payload.get("member_of") or []
+        self.networks_visibility.data = LinkVisibility.most_protective(
+            *(payload.get("member_of_visibility") or {}).values()
+        ).value
         self.places.data = "\n".join(spec["name"] for spec in payload.get("places") or [])
         self.location_precision.data = payload.get("location_precision") or "commune"
         self.website.data = payload.get("website")
@@ -219,8 +230,24 @@ class InitiativeFields(OtherLanguageFields, PlacesMixin, FlaskForm):
         default=LocationPrecision.COMMUNE.value,
     )
     leads = OrganisationsField(_l("Led by"))
+    leads_visibility = RadioField(
+        _l("How may the organisations leading it be shown?"),
+        choices=LinkVisibility.choices(),
+        default=LinkVisibility.PUBLIC.value,
+    )
     partners = OrganisationsField(_l("Partners"))
+    partners_visibility = RadioField(
+        _l("How may its partners be shown?"),
+        choices=LinkVisibility.choices(),
+        default=LinkVisibility.PUBLIC.value,
+    )
     funders = OrganisationsField(_l("Funded by"))
+    # Foreign funding itself can put a group in danger: funders are not named unless chosen.
+    funders_visibility = RadioField(
+        _l("How may its funders be shown?"),
+        choices=LinkVisibility.choices(),
+        default=LinkVisibility.UNNAMED.value,
+    )
 
     ROLE_FIELDS = (("leads", "lead"), ("partners", "partner"), ("funders", "funder"))
 
@@ -246,7 +273,7 @@ class InitiativeFields(OtherLanguageFields, PlacesMixin, FlaskForm):
             "places": getattr(self, "matched_places", []),
             "location_precision": self.location_precision.data,
             "organisations": [
-                {"slug": slug, "role": role}
+                {"slug": slug, "role": role, "visibility": self[f"{name}_visibility"].data}
                 for name, role in self.ROLE_FIELDS
                 for slug in sorted(self[name].data or [])
             ],
@@ -265,9 +292,12 @@ class InitiativeFields(OtherLanguageFields, PlacesMixin, FlaskForm):
         self.places.data = "\n".join(spec["name"] for spec in payload.get("places") or [])
         self.location_precision.data = payload.get("location_precision") or "commune"
         for name, role in self.ROLE_FIELDS:
-            self[name].data = [
-                item["slug"] for item in payload.get("organisations") or [] if item["role"] == role
-            ]
+            items = [item for item in payload.get("organisations") or [] if item["role"] == role]
+            self[name].data = [item["slug"] for item in items]
+            if items:
+                self[f"{name}_visibility"].data = LinkVisibility.most_protective(
+                    *(item.get("visibility") for item in items)
+                ).value
         self._fill_other(payload, lang)
 
 

@@ -1,0 +1,150 @@
+"""Relationships as the public may see them: members, partners, funders, initiative roles.
+
+Each relationship, and each organisation's role in an initiative, is shown with the other
+party's name (`public`), without it (`unnamed`: "International NGO, name not shown"), or not at
+all (`hidden`). It holds on both sides: a funder's profile does not list a recipient that hid
+the link, a network's member list does not list a hidden member, an initiative's page does not
+name a hidden funder, and an organisation's profile does not list an initiative whose role in
+it is not public. Links to unpublished records are never shown. Data for machines (the API,
+the exports, JSON-LD, the search index) carries named links only.
+"""
+
+from dataclasses import dataclass, field
+from operator import attrgetter
+
+from flask_babel import gettext as _
+
+from peacemap.models import InitiativeRole, LinkVisibility, RelationshipKind
+
+# Which group of the profile a link falls in, seen from the organisation's side.
+GROUPS = {
+    ("outgoing", RelationshipKind.MEMBER_OF): "member_of",
+    ("incoming", RelationshipKind.MEMBER_OF): "members",
+    ("outgoing", RelationshipKind.PARTNER_OF): "partners",
+    ("incoming", RelationshipKind.PARTNER_OF): "partners",
+    ("outgoing", RelationshipKind.FUNDED_BY): "funders",
+    ("incoming", RelationshipKind.FUNDED_BY): "funds",
+}
+
+
+@dataclass
+class Connections:
+    """An organisation's published links to others, grouped as its profile shows them:
+    (organisation, link) pairs for named links, and for each group the descriptions of the
+    unnamed ones."""
+
+    member_of: list = field(default_factory=list)
+    members: list = field(default_factory=list)
+    partners: list = field(default_factory=list)
+    funders: list = field(default_factory=list)
+    funds: list = field(default_factory=list)
+    initiatives: list = field(default_factory=list)
+    unnamed: dict = field(default_factory=dict)
+
+
+def unnamed_label(organisation):
+    """How an organisation is described where its name is not shown."""
+    return _("%(type)s, name not shown", type=organisation.type.label)
+
+
+def connections(organisation):
+    """The organisation's links as the public sees them (relationships and initiatives
+    loaded)."""
+    result = Connections()
+    for direction, links, other_end in (
+        ("outgoing", organisation.outgoing, attrgetter("object")),
+        ("incoming", organisation.incoming, attrgetter("subject")),
+    ):
+        for link in links:
+            other = other_end(link)
+            if not other.is_published or link.visibility == LinkVisibility.HIDDEN:
+                continue
+            group = GROUPS[direction, link.kind]
+            if link.visibility == LinkVisibility.UNNAMED:
+                result.unnamed.setdefault(group, []).append(unnamed_label(other))
+            else:
+                getattr(result, group).append((other, link))
+    for group in (result.member_of, result.members, result.partners, result.funders, result.funds):
+        group.sort(key=lambda pair: pair[0].name.lower())
+    for labels in result.unnamed.values():
+        labels.sort()
+    by_initiative = {}
+    for role in organisation.initiative_roles:
+        if role.initiative.is_published and role.visibility == LinkVisibility.PUBLIC:
+            by_initiative.setdefault(role.initiative, []).append(role.role)
+    result.initiatives = sorted(
+        by_initiative.items(),
+        key=lambda item: (item[0].start_date is None, item[0].start_date),
+        reverse=True,
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class Party:
+    """An organisation taking part in an initiative, as its page shows it: the organisation
+    when named, else only a description."""
+
+    organisation: object
+    label: str | None = None
+
+
+def initiative_parties(initiative):
+    """{role: [Party]} in lead, partner, funder order, hidden roles left out."""
+    order = list(InitiativeRole)
+    grouped = {}
+    for role in sorted(initiative.roles, key=lambda r: order.index(r.role)):
+        if not role.organisation.is_published or role.visibility == LinkVisibility.HIDDEN:
+            continue
+        if role.visibility == LinkVisibility.UNNAMED:
+            party = Party(None, unnamed_label(role.organisation))
+        else:
+            party = Party(role.organisation)
+        grouped.setdefault(role.role, []).append(party)
+    return grouped
+
+
+def named_roles(initiative):
+    """(organisation, role) of the published organisations named in an initiative."""
+    return [
+        (role.organisation, role.role)
+        for role in initiative.roles
+        if role.organisation.is_published and role.visibility == LinkVisibility.PUBLIC
+    ]
+
+
+def network_slugs(organisation):
+    """The networks the organisation is publicly a member of (exports)."""
+    return sorted(
+        link.object.slug
+        for link in organisation.outgoing
+        if link.kind == RelationshipKind.MEMBER_OF
+        and link.visibility == LinkVisibility.PUBLIC
+        and link.object.is_published
+    )
+
+
+def public_network_ids(organisation):
+    """Ids of the networks the organisation is publicly a member of (related organisations)."""
+    return [
+        link.object_id
+        for link in organisation.outgoing
+        if link.kind == RelationshipKind.MEMBER_OF and link.visibility == LinkVisibility.PUBLIC
+    ]
+
+
+def linked_ids(organisation):
+    """Ids of every organisation linked to this one (never suggested as "related")."""
+    return {link.object_id for link in organisation.outgoing} | {
+        link.subject_id for link in organisation.incoming
+    }
+
+
+def public_membership(model):
+    """SQL: relationships of `model` (Relationship) shown by name."""
+    return model.visibility == LinkVisibility.PUBLIC
+
+
+def named_leads(initiative):
+    """The published organisations named as leading an initiative (lists of initiatives)."""
+    return [org for org, role in named_roles(initiative) if role == InitiativeRole.LEAD]
