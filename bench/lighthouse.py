@@ -36,18 +36,8 @@ from peacemap import create_app  # noqa: E402
 from peacemap.demo import loader  # noqa: E402
 from peacemap.extensions import db  # noqa: E402
 from peacemap.search import service  # noqa: E402
-from tests.browser.lighthouse import CHROMIUM, LIGHTHOUSE, SAHEL, run_lighthouse  # noqa: E402
+from tests.browser.lighthouse import CHROMIUM, LIGHTHOUSE, PAGES, SAHEL, run_lighthouse  # noqa: E402
 
-PAGES = [
-    "/fr/",
-    "/fr/organisations",
-    "/fr/organisations/wanep",
-    "/fr/initiatives/building-lasting-peace-mali",
-    "/fr/search?q=paix",
-    "/fr/map",
-    "/fr/submit/organisation",
-    "/ar/organisations/conascipal",
-]
 PROFILES = {"phone": [], "sahel": SAHEL}
 GOALS = {"phone": "performance >= 0.95", "sahel": "interactive <= 5,000 ms"}
 

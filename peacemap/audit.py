@@ -2,9 +2,9 @@
 
 from sqlalchemy import func, select
 
+from peacemap import kinds
 from peacemap.extensions import db
-from peacemap.models import AuditEvent, Initiative, Organisation, Revision
-from peacemap.records import initiative_payload, organisation_payload
+from peacemap.models import AuditEvent, Revision
 
 
 def record(actor, action, obj=None, before=None, after=None, note=None, object_type=None):
@@ -12,7 +12,7 @@ def record(actor, action, obj=None, before=None, after=None, note=None, object_t
     event = AuditEvent(
         actor=actor,
         action=action,
-        object_type=object_type or (type(obj).__name__.lower() if obj is not None else "site"),
+        object_type=object_type or _object_type(obj),
         object_id=getattr(obj, "id", None),
         before=before,
         after=after,
@@ -22,21 +22,26 @@ def record(actor, action, obj=None, before=None, after=None, note=None, object_t
     return event
 
 
+def _object_type(obj):
+    """A directory record's kind name; any other model's lower-cased class name."""
+    if obj is None:
+        return "site"
+    kind = next((kind for kind in kinds.ALL if isinstance(obj, kind.model)), None)
+    return kind.name if kind else type(obj).__name__.lower()
+
+
 def snapshot(obj):
     """The record's full state, as kept in a revision."""
-    if isinstance(obj, Organisation):
-        state = organisation_payload(obj)
-        state["status"] = str(obj.status)
-        return state
-    state = initiative_payload(obj)
-    state["publication"] = str(obj.publication)
+    kind = kinds.of(obj)
+    state = kind.payload(obj)
+    state[kind.publication_field] = str(kind.publication_state(obj))
     return state
 
 
 def add_revision(obj, actor=None, submission=None):
     """Keep a numbered snapshot of the record as it is now (call after flushing it)."""
     db.session.flush()
-    object_type = type(obj).__name__.lower()
+    object_type = kinds.of(obj).name
     number = (
         db.session.scalar(
             select(func.max(Revision.number)).where(
@@ -61,9 +66,9 @@ def revisions(obj):
     """The record's revisions, newest first."""
     return db.session.scalars(
         select(Revision)
-        .where(Revision.object_type == type(obj).__name__.lower(), Revision.object_id == obj.id)
+        .where(Revision.object_type == kinds.of(obj).name, Revision.object_id == obj.id)
         .order_by(Revision.number.desc())
     ).all()
 
 
-MODELS = {"organisation": Organisation, "initiative": Initiative}
+MODELS = kinds.MODELS

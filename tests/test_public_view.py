@@ -399,20 +399,26 @@ def test_a_correction_can_still_narrow_and_replace(client, make_organisation, lo
         {"location_precision": "country", "email": "new.address@sentinel.test", "consent": "y"},
     )
     assert sent.status_code == 200, soup(sent).select_one(".error-summary")
-    login()
+    approve_the_one_submission(client, login)
+    zulu = db.session.get(Organisation, zulu.id)
+    assert str(zulu.location_precision) == "country"
+    assert zulu.email == "new.address@sentinel.test"
+
+
+def approve_the_one_submission(client, login):
+    """Sign a moderator in and approve the only submission as its review page fills it in."""
     from peacemap.models import Submission
 
+    login()
     submission = db.session.query(Submission).one()
-    fill_and_post(
+    approved = fill_and_post(
         client,
         f"/en/moderation/{submission.id}",
         {},
         selector=f"form[action='/en/moderation/{submission.id}/approve']",
     )
+    assert approved.status_code == 302, soup(approved).select_one(".error-summary")
     db.session.expire_all()
-    zulu = db.session.get(Organisation, zulu.id)
-    assert str(zulu.location_precision) == "country"
-    assert zulu.email == "new.address@sentinel.test"
 
 
 # -- who may read private attributes -------------------------------------------------------------
@@ -662,16 +668,6 @@ def test_a_correction_does_not_show_or_drop_hidden_links(client, linked, login):
         client, "/en/organisations/hidden-member/suggest", {"consent": "y", "networks": ""}
     )
     assert sent.status_code == 200, soup(sent).select_one(".error-summary")
-    login()
-    from peacemap.models import Submission
-
-    submission = db.session.query(Submission).one()
-    fill_and_post(
-        client,
-        f"/en/moderation/{submission.id}",
-        {},
-        selector=f"form[action='/en/moderation/{submission.id}/approve']",
-    )
-    db.session.expire_all()
+    approve_the_one_submission(client, login)
     kept = db.session.query(Relationship).filter_by(subject_id=linked["hidden-member"].id).one()
     assert (kept.object_id, str(kept.visibility)) == (linked["network"].id, "hidden")

@@ -28,7 +28,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from peacemap import pagecache
+from peacemap import kinds, pagecache
 from peacemap.extensions import db
 from peacemap.map.features import paused_gc
 from peacemap.models import (
@@ -46,7 +46,7 @@ from peacemap.models.directory import (
 )
 from peacemap.public.places import in_country, place_rows, public_point, region_visible
 
-KINDS = ("organisation", "initiative")
+KINDS = kinds.NAMES
 
 
 @dataclass(frozen=True)
@@ -277,7 +277,7 @@ def summaries(kind, ids, lang):
     if not ids:
         return {}
     many = len(ids) > 5000  # then reading every row beats an IN list of thousands of ids
-    model = Organisation if kind == "organisation" else Initiative
+    model = kinds.MODELS[kind]
     chosen = bindparam("ids", sorted(ids), expanding=True, literal_execute=True)
     connection = db.session.connection()
     if kind == "organisation":

@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
+from peacemap import kinds
 from peacemap.directory import services as directory
 from peacemap.directory.forms import validated_query
 from peacemap.extensions import api_rate_limit, csrf, db, limiter
@@ -173,7 +174,7 @@ def _respond(body, version):
 def _properties(kind, ids, lang):
     """{id: properties} for the full GeoJSON: names, type, themes and the page's address."""
     rows = services.summaries(kind, ids, lang)
-    endpoint = "directory.organisation" if kind == "organisation" else "directory.initiative"
+    endpoint = kinds.BY_NAME[kind].profile_endpoint
     # Slugs are made of [a-z0-9-]: one url_for, then the slug put in its place.
     pattern = url_for(endpoint, slug="SLUG", lang_code=lang, _external=True)
     head, tail = pattern.rsplit("SLUG", 1)

@@ -14,7 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from peacemap.extensions import db
 from peacemap.models.base import JSONType, UTCDateTime, enum_column, utcnow
@@ -120,6 +120,8 @@ class Organisation(db.Model):
     status: Mapped[PublicationStatus] = mapped_column(
         enum_column(PublicationStatus), default=PublicationStatus.PUBLISHED, index=True
     )
+    # The publication flag under the name initiatives give it (peacemap/kinds.py).
+    publication = synonym("status")
     location_precision: Mapped[LocationPrecision] = mapped_column(
         enum_column(LocationPrecision), default=LocationPrecision.COMMUNE
     )

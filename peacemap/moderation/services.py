@@ -1,6 +1,6 @@
 """Decisions on submissions and on published records. Services flush; views commit."""
 
-from peacemap import audit, notifications
+from peacemap import audit, kinds, notifications
 from peacemap.effects import after_commit
 from peacemap.extensions import db
 from peacemap.models import (
@@ -14,13 +14,9 @@ from peacemap.models import (
 from peacemap.models.base import utcnow
 from peacemap.public import view as public
 from peacemap.records import (
-    apply_initiative,
-    apply_organisation,
-    initiative_payload,
     merge_texts,
     new_initiative,
     new_organisation,
-    organisation_payload,
 )
 from peacemap.search import service as search
 
@@ -58,7 +54,7 @@ def _decide(submission, state, moderator, note):
 
 def _reindex(record):
     """Bring the search index in step with the record once the transaction commits."""
-    after_commit(search.reindex, type(record).__name__.lower(), record.id)
+    after_commit(search.reindex, kinds.of(record).name, record.id)
 
 
 def _changed(record, moderator, action, before, submission=None, note=None):
@@ -66,7 +62,7 @@ def _changed(record, moderator, action, before, submission=None, note=None):
     revision = audit.add_revision(record, moderator, submission)
     audit.record(
         moderator,
-        f"{type(record).__name__.lower()}.{action}",
+        f"{kinds.of(record).name}.{action}",
         record,
         before=before,
         after=revision.snapshot,
@@ -121,15 +117,11 @@ def approve(submission, moderator, payload=None, note=None):
         create = new_initiative if is_initiative_submission(submission) else new_organisation
         record = create(proposal(submission))
         db.session.flush()
-        if isinstance(record, Organisation):
-            submission.organisation_id = record.id
-        else:
-            submission.initiative_id = record.id
+        setattr(submission, f"{kinds.of(record).name}_id", record.id)
         action = "created"
     else:
         before = audit.snapshot(record)
-        apply = apply_initiative if isinstance(record, Initiative) else apply_organisation
-        apply(record, proposal(submission))
+        kinds.of(record).apply(record, proposal(submission))
         action = "updated"
     _changed(record, moderator, action, before, submission)
     return record
@@ -203,12 +195,12 @@ def verify(organisation, level, moderator, note=None):
 def set_published(record, published, moderator, note=None):
     """Unpublish (hide from every public reader) or republish a record; nothing is deleted."""
     status = PublicationStatus.PUBLISHED if published else PublicationStatus.UNPUBLISHED
-    field = "status" if isinstance(record, Organisation) else "publication"
+    field = kinds.of(record).publication_field
     before = str(getattr(record, field))
     setattr(record, field, status)
     audit.record(
         moderator,
-        f"{type(record).__name__.lower()}.{status.value}",
+        f"{kinds.of(record).name}.{status.value}",
         record,
         before={field: before},
         after={field: status.value},
@@ -222,12 +214,10 @@ def rollback(record, revision, moderator):
     """Restore a record to an earlier revision (recorded as a new revision)."""
     before = audit.snapshot(record)
     snapshot = revision.snapshot
-    if isinstance(record, Organisation):
-        apply_organisation(record, snapshot, replace_texts=True)
-        record.status = snapshot.get("status", record.status)
-    else:
-        apply_initiative(record, snapshot, replace_texts=True)
-        record.publication = snapshot.get("publication", record.publication)
+    kind = kinds.of(record)
+    kind.apply(record, snapshot, replace_texts=True)
+    field = kind.publication_field
+    setattr(record, field, snapshot.get(field, getattr(record, field)))
     return _changed(
         record, moderator, "rollback", before, note=f"restored revision {revision.number}"
     )
@@ -246,6 +236,4 @@ def set_texts(record, texts, moderator):
 
 def current_payload(record):
     """The record as a payload, to diff a proposal against."""
-    if isinstance(record, Organisation):
-        return organisation_payload(record)
-    return initiative_payload(record)
+    return kinds.of(record).payload(record)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Conflict
 
-from peacemap import audit
+from peacemap import audit, kinds
 from peacemap.accounts import twofactor
 from peacemap.accounts.views import admin_required, moderator_required
 from peacemap.errors import render_error
@@ -40,7 +40,7 @@ from peacemap.records import INITIATIVE_FIELDS, ORGANISATION_FIELDS, TEXT_FIELDS
 from peacemap.submissions.views import theme_options
 
 bp = Blueprint("moderation", __name__, url_prefix="/<lang_code>/moderation")
-RECORD_MODELS = {"organisations": Organisation, "initiatives": Initiative}
+RECORD_MODELS = {plural: kind.model for plural, kind in kinds.BY_PLURAL.items()}
 CODED_FIELDS = {
     "type": OrganisationType,
     "location_precision": LocationPrecision,
@@ -442,7 +442,7 @@ def rollback(kind, slug, number):
         abort(400)
     revision = db.session.scalar(
         select(Revision).where(
-            Revision.object_type == type(obj).__name__.lower(),
+            Revision.object_type == kinds.of(obj).name,
             Revision.object_id == obj.id,
             Revision.number == number,
         )

@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
+from peacemap import kinds
 from peacemap.models import LinkVisibility, LocationPrecision, Organisation
 from peacemap.public.places import names_places
-from peacemap.records import initiative_payload, organisation_payload
 
 # What the correction form leaves empty when the public cannot see it, and keeps as it is
 # unless the person fills it in. Places are kept when they are not named publicly.
@@ -139,6 +139,4 @@ def _complete_roles(current, completed):
 
 
 def _payload(record):
-    if isinstance(record, Organisation):
-        return organisation_payload(record)
-    return initiative_payload(record)
+    return kinds.of(record).payload(record)

@@ -8,10 +8,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from peacemap import kinds
 from peacemap.config import LANGUAGES
 from peacemap.extensions import db
 from peacemap.models import (
-    Initiative,
     InitiativeOrganisation,
     Organisation,
     PublicationStatus,
@@ -21,7 +21,7 @@ from peacemap.places import gazetteer
 from peacemap.public.links import named_roles
 from peacemap.public.places import countries, findable_places
 
-KINDS = {"organisation": Organisation, "initiative": Initiative}
+KINDS = kinds.MODELS
 
 
 def doc_id(kind, record_id):

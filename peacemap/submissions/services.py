@@ -10,10 +10,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from peacemap import audit, notifications
+from peacemap import audit, kinds, notifications
 from peacemap.effects import after_commit
 from peacemap.extensions import db
-from peacemap.models import Initiative, Submission, SubmissionState
+from peacemap.models import Submission, SubmissionState
 
 OPEN_STATES = (SubmissionState.PENDING, SubmissionState.CHANGES_REQUESTED)
 
@@ -69,10 +69,8 @@ def submit(kind, payload, *, form_token, submitter, target=None, language="fr"):
         consent=bool(submitter.get("consent")),
         language=language,
     )
-    if isinstance(target, Initiative):
-        submission.initiative_id = target.id
-    elif target is not None:
-        submission.organisation_id = target.id
+    if target is not None:
+        setattr(submission, f"{kinds.of(target).name}_id", target.id)
     try:
         with db.session.begin_nested():
             db.session.add(submission)

@@ -11,6 +11,17 @@ import subprocess
 TOOLS = os.path.join(os.path.dirname(__file__), "tools", "node_modules")
 LIGHTHOUSE = os.path.join(TOOLS, "lighthouse", "cli", "index.js")
 CHROMIUM = os.environ.get("PEACEMAP_CHROMIUM", "/usr/bin/chromium")
+# The pages people land on: audited by the tests, timed by the benchmark.
+PAGES = [
+    "/fr/",
+    "/fr/organisations",
+    "/fr/organisations/wanep",
+    "/fr/initiatives/building-lasting-peace-mali",
+    "/fr/search?q=paix",
+    "/fr/map",
+    "/fr/submit/organisation",
+    "/ar/organisations/conascipal",
+]
 # The Sahel profile: 400 ms round trip, 400 kbit/s, a phone's CPU six times slower than this one.
 SAHEL = [
     "--throttling-method=simulate",

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from tests.browser.lighthouse import CHROMIUM, LIGHTHOUSE, TOOLS, run_lighthouse
+from tests.browser.lighthouse import CHROMIUM, LIGHTHOUSE, PAGES, TOOLS, run_lighthouse
 from tests.browser.static_site import heavy_page, static_site
 from tests.browser.test_quality import LANGUAGES, MODERATION_PAGES, PUBLIC_PAGES, sign_in
 
@@ -98,16 +98,6 @@ def lighthouse(url, tmp_path):
     return run_lighthouse(node, url, tmp_path / "report.json")
 
 
-LANDING = [
-    "/fr/",
-    "/fr/organisations",
-    "/fr/organisations/wanep",
-    "/fr/initiatives/building-lasting-peace-mali",
-    "/fr/search?q=paix",
-    "/fr/map",
-    "/fr/submit/organisation",
-    "/ar/organisations/conascipal",
-]
 # What a first visit may cost, whatever the machine's speed: bytes over the wire and requests.
 # The map page carries Leaflet and its points; every other page is its HTML, one style sheet,
 # a few small scripts and icons.
@@ -115,7 +105,7 @@ BUDGET = {"/fr/map": (100_000, 16)}
 DEFAULT_BUDGET = (30_000, 10)
 
 
-@pytest.mark.parametrize("path", LANDING)
+@pytest.mark.parametrize("path", PAGES)
 def test_lighthouse_on_a_phone(live_server, tmp_path, path):
     """Default mobile profile: accessibility 1.0, and the page's weight and requests within
     budget. Its performance score and timings depend on how busy the machine is, so they are
