@@ -305,7 +305,7 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"Skipped, but PEACEMAP_REQUIRE_ALL=1 forbids skips: {reason}"
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_terminal_summary(terminalreporter):
     """End with what was skipped, by reason, and the one `apt-get install` line that would
     run the rest (each skip names its Debian packages as `apt-get install NAME ...`)."""
