@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from peacemap import pagecache
+from peacemap import versions
 from peacemap.extensions import db
 
 
@@ -76,13 +76,13 @@ def restore(source):
     """Replace the database's content with the backup in `source`."""
     if not os.path.exists(source):
         raise FileNotFoundError(source)
-    before = pagecache.version()
+    before = versions.version()
     db.session.remove()
     db.engine.dispose()
     url = db.engine.url
     if url.get_backend_name() == "sqlite":
         _sqlite_copy(source, _sqlite_path(url))
-        pagecache.move_past(before)
+        versions.move_past(before)
         return "sqlite"
     arguments, env = _libpq(url)
     subprocess.run(  # noqa: S603
@@ -99,5 +99,5 @@ def restore(source):
         check=True,
         capture_output=True,
     )
-    pagecache.move_past(before)
+    versions.move_past(before)
     return "postgresql"

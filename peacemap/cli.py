@@ -40,9 +40,8 @@ def demo_load(if_empty):
 def _rebuild_index():
     """Rebuild the search index with a progress bar; returns the number of records."""
     from peacemap.search import service
-    from peacemap.search.documents import published_keys
 
-    total = len(published_keys())
+    total = service.published_count()
     with click.progressbar(length=total, label="Indexing", file=sys.stderr) as bar:
         done = [0]
 

@@ -1,14 +1,8 @@
 """Finished public pages, kept in each worker's memory until the published data changes.
 
 Every visitor who is not signed in gets the same bytes for the same address, so such a page is
-built once per version of the published data rather than once per request. The version is a
-counter in the database (`counters.public_data`), so every app process on every machine sees a
-change at once:
-
-- any flush that adds, changes or deletes a published-data object (anything but accounts,
-  submissions and the audit log) raises it in the same transaction;
-- the search index changes after the commit (effects.py), so `bump()` raises it again once the
-  index has the change: a search page built in between is not kept.
+built once per version of the published data (peacemap/versions.py) rather than once per
+request; every app process on every machine sees a change at once.
 
 Each request pays one primary-key read. Pages are only kept when they are the same for every
 anonymous visitor: a GET without a session or remember-me cookie and without a conditional
@@ -17,24 +11,18 @@ language one (which `i18n.remember_language` sets again on each answer). Rate li
 count: Flask-Limiter's check runs before this one, and its headers are set afresh.
 """
 
-import itertools
 import threading
 import time
 from collections import OrderedDict
 from typing import NamedTuple
 
 from flask import Response, g, request, request_finished
-from sqlalchemy import delete, event, insert
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 from werkzeug.http import HTTP_STATUS_CODES, parse_cookie
 
 from peacemap.extensions import db
 from peacemap.i18n import LANGUAGE_COOKIE, language_cookie
-from peacemap.models import AuditEvent, Counter, RecoveryCode, Revision, Submission, User
+from peacemap.versions import version
 
-NAME = "public_data"
 # Pages of these blueprints are the same for every visitor who is not signed in.
 PUBLIC_BLUEPRINTS = {
     "directory",
@@ -55,13 +43,8 @@ PERSONAL_HEADERS = (
     "HTTP_RANGE",
 )
 VERSION_KEY = "peacemap.data_version"
-# INSERT ... ON CONFLICT for the two databases the project runs on.
-UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-# Changes to these never show on a public page.
-PRIVATE_MODELS = (AuditEvent, Counter, RecoveryCode, Revision, Submission, User)
 # Response headers set again on every answer, never replayed from the cache.
 FRESH_HEADERS = ("set-cookie", "content-length", "x-ratelimit-", "retry-after")
-_CHANGED = "peacemap_public_data_changed"
 
 
 class Page(NamedTuple):
@@ -113,62 +96,6 @@ class PageCache:
         page = self.pages.pop(key, None)
         if page is not None:
             self.size -= len(page.body)
-
-
-VERSION_SQL = f"SELECT value FROM counters WHERE name = '{NAME}'"  # noqa: S608  (a constant)
-
-
-def version(engine=None):
-    """The version of the published data, or None when the database cannot say.
-
-    Read on a pooled connection of its own, as plain SQL: a page served from the cache then
-    never opens an ORM session (this read is most of what such an answer costs)."""
-    try:
-        with (engine or db.engine).connect() as connection:
-            return connection.exec_driver_sql(VERSION_SQL).scalar() or 0
-    except SQLAlchemyError:
-        return None
-
-
-def _raise(connection):
-    """Add one to the version, creating the counter if need be (one statement, no race)."""
-    upsert = UPSERTS[connection.dialect.name]
-    stmt = upsert(Counter).values(name=NAME, value=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[Counter.name], set_={"value": Counter.value + 1}
-    )
-    connection.execute(stmt)
-
-
-def bump():
-    """Raise the version now, in a transaction of its own (after the search index changed)."""
-    _raise(db.session.connection())
-    db.session.commit()
-
-
-def move_past(old):
-    """After the database was replaced by a backup: set the version above both the one before
-    and the restored one, so that no page kept before the restore is served."""
-    with db.engine.begin() as connection:
-        restored = connection.exec_driver_sql(VERSION_SQL).scalar() or 0
-        connection.execute(delete(Counter).where(Counter.name == NAME))
-        connection.execute(insert(Counter).values(name=NAME, value=max(old or 0, restored) + 1))
-
-
-@event.listens_for(Session, "after_flush")
-def _note_public_changes(session, flush_context):
-    if session.info.get(_CHANGED):
-        return  # raised once per transaction is enough
-    changed = itertools.chain(session.new, session.dirty, session.deleted)
-    if any(not isinstance(obj, PRIVATE_MODELS) for obj in changed):
-        _raise(session.connection())
-        session.info[_CHANGED] = True
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_changes(session):
-    session.info.pop(_CHANGED, None)
 
 
 def request_key(environ, private_cookies):

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select, text
 
-from peacemap import backup, pagecache
+from peacemap import backup, versions
 from peacemap.demo import loader
 from peacemap.extensions import db
 
@@ -33,12 +33,12 @@ def test_backup_and_restore_give_identical_data(app, tmp_path):
     db.session.execute(text("UPDATE organisations SET name = 'damaged'"))
     db.session.commit()
     assert snapshot() != before
-    damaged = pagecache.version()
+    damaged = versions.version()
 
     backup.restore(target)
     assert snapshot() == before
     # Pages kept at the version before the restore, or at the restored one, are never served.
-    assert pagecache.version() > damaged
+    assert versions.version() > damaged
 
 
 def test_the_commands(app, runner, tmp_path):

@@ -139,6 +139,28 @@ def test_published_3w_import_creates_records_with_regions_and_pcodes(import_file
     assert payload["themes"] == ["community-security", "conflict-prevention"]
 
 
+def test_a_published_import_is_searchable_and_no_page_from_before_is_kept(app, import_file, themes):
+    """The import re-indexes through the search service, which raises the data version once
+    the index has the records: a search page built between the commit and the index update
+    (kept under the commit's version) is never served afterwards."""
+    from peacemap import versions
+
+    search.rebuild()
+    seen = []
+    real_bump = versions.bump
+    versions.bump = lambda: (seen.append(versions.version()), real_bump())[1]
+    try:
+        result = import_file(NIGERIA, "3w", "--publish")
+        run_ready()  # the effects queued after the import's commit
+    finally:
+        versions.bump = real_bump
+    assert result.exit_code == 0, result.output
+    assert seen, "the import's re-index did not raise the data version"
+    assert versions.version() > seen[-1]
+    hits = search.search("Danish Refugee Council", {}, lang="en")
+    assert "Danish Refugee Council" in [hit.record.name for hit in hits.hits]
+
+
 @pytest.mark.parametrize("publish", [False, True])
 def test_importing_twice_changes_nothing_the_second_time(import_file, themes, publish):
     options = ["--publish"] if publish else []

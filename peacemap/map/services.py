@@ -28,7 +28,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from peacemap import kinds, pagecache
+from peacemap import kinds, versions
 from peacemap.extensions import db
 from peacemap.map.features import paused_gc
 from peacemap.models import (
@@ -76,8 +76,8 @@ CACHE_SIZE = 32
 
 
 def data_version():
-    """The version of the published data (pagecache.py's counter, shared by every process)."""
-    return pagecache.version()
+    """The version of the published data (peacemap/versions.py, shared by every process)."""
+    return versions.version()
 
 
 def _entries():

@@ -37,7 +37,6 @@ from peacemap.opendata.payloads import text as cell_text
 from peacemap.opendata.readers import ImportFileError, export_rows, geojson_rows
 from peacemap.places.gazetteer import fold
 from peacemap.records import apply_organisation, new_organisation, organisation_payload
-from peacemap.search import documents
 from peacemap.search import service as search
 from peacemap.submissions.services import submit
 
@@ -114,26 +113,11 @@ def _skip_receipt_mail(submission):
 
 def _reindex_together():
     """Replace the reindexing of one record that each change queued with one index update
-    for the whole import: a Whoosh commit costs about 90 ms, so 1,000 records one by one
-    took 90 s (bench/import.py)."""
+    for the whole import (bench/import.py)."""
     taken = effects.take(lambda fn, args: fn is search.reindex and args[0] == "organisation")
     ids = {args[1] for _fn, args, _kwargs in taken}
     if ids:
-        effects.after_commit(_reindex_organisations, sorted(ids))
-
-
-def _reindex_organisations(ids):
-    """Put these organisations in the search index as they now are (runs after commit)."""
-    index = search.backend()
-    if not index.exists():
-        return
-    for start in range(0, len(ids), REINDEX_BATCH):
-        batch = ids[start : start + REINDEX_BATCH]
-        found = {record.id: record for record in documents.published("organisation", batch)}
-        index.update(
-            documents=[documents.document("organisation", found[i]) for i in batch if i in found],
-            remove=[documents.doc_id("organisation", i) for i in batch if i not in found],
-        )
+        effects.after_commit(search.reindex_many, "organisation", sorted(ids), REINDEX_BATCH)
 
 
 # -- matching and writing -----------------------------------------------------------------------

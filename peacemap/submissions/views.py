@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request, sessi
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from peacemap import pagecache
+from peacemap import pagecache, versions
 from peacemap.directory import services as directory
 from peacemap.extensions import db, limiter
 from peacemap.i18n import current_language, localized
@@ -107,7 +107,7 @@ def _same_for_everyone(form):
 def _blank_form(form, kind, template):
     csrf_token, form_token = form.csrf_token.current_token, form.form_token.data
     key = (template, current_language(), request.scheme, request.host)
-    version = pagecache.version()
+    version = versions.version()
     # (template, language, scheme, host): (version, made, html), for this application
     blank_forms = current_app.extensions.setdefault("blank_forms", {})
     kept = blank_forms.get(key)
