@@ -38,6 +38,7 @@ run: install translations db
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 format: install
 	$(BIN)/ruff format .
@@ -45,6 +46,7 @@ format: install
 
 test: install translations browser-tools scan-tools
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The same suite with PostgreSQL holding the data and the search index (needs Debian's postgresql).

@@ -11,8 +11,8 @@ from peacemap.directory.forms import (
     validated_query,
 )
 from peacemap.i18n import country_name, current_language, localized, query_args, region_name
-from peacemap.opendata.records import organisation_jsonld
 from peacemap.public import view as public
+from peacemap.public.jsonld import organisation_jsonld
 from peacemap.public.places import visible_places
 
 bp = Blueprint("directory", __name__, url_prefix="/<lang_code>")
