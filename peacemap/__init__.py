@@ -50,7 +50,8 @@ def create_app(test_config=None):
     from peacemap.map.views import api as map_api_bp
     from peacemap.map.views import bp as map_bp
     from peacemap.map.views import vendor as vendor_bp
-    from peacemap.moderation.views import bp as moderation_bp
+    from peacemap.moderation import record_views, user_views, views  # noqa: F401 (routes)
+    from peacemap.moderation.blueprint import bp as moderation_bp
     from peacemap.opendata import views as opendata
     from peacemap.opendata.upload import bp as imports_bp
     from peacemap.search.views import api as search_api_bp

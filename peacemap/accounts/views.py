@@ -1,13 +1,11 @@
-"""Moderator sign-in (password, then the second factor), sign-out, the two-factor settings,
-and the role checks every moderator route uses."""
+"""Moderator sign-in (password, then the second factor), sign-out and the two-factor settings.
+The role checks every moderator route uses are in access.py."""
 
 import time
-from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     make_response,
@@ -24,6 +22,7 @@ from sqlalchemy import func, select
 
 from peacemap import audit
 from peacemap.accounts import twofactor
+from peacemap.accounts.access import signed_in_required
 from peacemap.accounts.forms import (
     CodeForm,
     LoginForm,
@@ -178,58 +177,6 @@ def logout():
 def unauthorized():
     """Anonymous visitors of moderator pages are sent to sign in, then back."""
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-
-
-def must_enrol():
-    """True when the site requires a second factor and the signed-in account has none."""
-    return current_app.config["REQUIRE_TWO_FACTOR"] and not current_user.two_factor_enabled
-
-
-def _enrolment_redirect():
-    flash(_("This site requires two-factor authentication: set it up to continue."))
-    return redirect(url_for("accounts.two_factor"))
-
-
-def signed_in_required(view):
-    """Any signed-in account, second factor or not (its own two-factor settings)."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def moderator_required(view):
-    """Only signed-in moderators and admins (with a second factor when the site requires one)."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if must_enrol():
-            return _enrolment_redirect()
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def admin_required(view):
-    """Only signed-in admins; a moderator gets 403."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if must_enrol():
-            return _enrolment_redirect()
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 # -- two-factor settings -------------------------------------------------------------------------

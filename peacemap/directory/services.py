@@ -6,6 +6,7 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from peacemap.extensions import db
+from peacemap.i18n import localized
 from peacemap.models import (
     Initiative,
     InitiativeOrganisation,
@@ -127,6 +128,11 @@ def organisation_facets(filters):
 def all_themes():
     """Every theme, in taxonomy order."""
     return db.session.scalars(select(Theme).order_by(Theme.position, Theme.slug)).all()
+
+
+def theme_options():
+    """(slug, label in the page's language) of every theme, for the forms' theme choices."""
+    return [(theme.slug, localized(theme.labels).text) for theme in all_themes()]
 
 
 def get_published_organisation(slug):

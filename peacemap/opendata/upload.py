@@ -16,7 +16,7 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-from peacemap.accounts.views import admin_required
+from peacemap.accounts.access import admin_required
 from peacemap.errors import render_error
 from peacemap.extensions import db
 from peacemap.opendata import imports, threew

@@ -9,7 +9,7 @@ from flask_login import current_user
 from peacemap import pagecache, versions
 from peacemap.directory import services as directory
 from peacemap.extensions import db, limiter
-from peacemap.i18n import current_language, localized
+from peacemap.i18n import current_language
 from peacemap.models import (
     Initiative,
     Organisation,
@@ -32,8 +32,7 @@ def track_limit():
     return current_app.config["TRACK_RATE_LIMIT"]
 
 
-def theme_options():
-    return [(t.slug, localized(t.labels).text) for t in directory.all_themes()]
+theme_options = directory.theme_options
 
 
 def _organisation_form(**kwargs):

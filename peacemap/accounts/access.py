@@ -1,0 +1,65 @@
+"""The role checks on every route that is not public: signed in, moderator, admin.
+
+A moderator or an admin must also have a second factor when the site requires one
+(REQUIRE_TWO_FACTOR); without it they are sent to set it up.
+"""
+
+from functools import wraps
+
+from flask import abort, current_app, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from peacemap.extensions import login_manager
+
+
+def must_enrol():
+    """True when the site requires a second factor and the signed-in account has none."""
+    return current_app.config["REQUIRE_TWO_FACTOR"] and not current_user.two_factor_enabled
+
+
+def _enrolment_redirect():
+    flash(_("This site requires two-factor authentication: set it up to continue."))
+    return redirect(url_for("accounts.two_factor"))
+
+
+def signed_in_required(view):
+    """Any signed-in account, second factor or not (its own two-factor settings)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def moderator_required(view):
+    """Only signed-in moderators and admins (with a second factor when the site requires one)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if must_enrol():
+            return _enrolment_redirect()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view):
+    """Only signed-in admins; a moderator gets 403."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if must_enrol():
+            return _enrolment_redirect()
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,156 @@
+"""Moderators' pages of records: every record, one record's publication, verification, texts
+and revisions, and the audit log."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from peacemap import audit, kinds
+from peacemap.accounts.access import moderator_required
+from peacemap.extensions import db
+from peacemap.models import (
+    AuditEvent,
+    Initiative,
+    Organisation,
+    Revision,
+)
+from peacemap.moderation import forms
+from peacemap.moderation import services as moderation
+from peacemap.moderation.blueprint import bp
+from peacemap.pagination import paginate
+from peacemap.records import TEXT_FIELDS
+
+RECORD_MODELS = {plural: kind.model for plural, kind in kinds.BY_PLURAL.items()}
+
+
+@bp.get("/audit")
+@moderator_required
+def audit_log():
+    """Every change of state or record, newest first."""
+    form = forms.QueueFilterForm(request.args)
+    page_number = form.page.data if form.validate() and form.page.data else 1
+    page = paginate(
+        select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()),
+        page_number,
+        50,
+        selectinload(AuditEvent.actor),
+    )
+    return render_template("moderation/audit.html", page=page)
+
+
+@bp.get("/records")
+@moderator_required
+def records():
+    """All organisations and initiatives, published or not."""
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    initiatives = db.session.scalars(select(Initiative).order_by(Initiative.slug)).all()
+    return render_template(
+        "moderation/records.html", organisations=organisations, initiatives=initiatives
+    )
+
+
+def _record_or_404(kind, slug):
+    model = RECORD_MODELS.get(kind)
+    record = model and db.session.scalar(select(model).where(model.slug == slug))
+    if record is None:
+        abort(404)
+    return record
+
+
+@bp.get("/<any(organisations, initiatives):kind>/<slug>")
+@moderator_required
+def record(kind, slug):
+    """A record's moderation page: publication, verification, revision history."""
+    obj = _record_or_404(kind, slug)
+    return render_template(
+        "moderation/record.html",
+        kind=kind,
+        record=obj,
+        texts_form=_texts_form(kind, obj),
+        revisions=audit.revisions(obj),
+        verify_form=forms.VerifyForm(
+            prefix="verify", level=str(getattr(obj, "verification_level", "none"))
+        ),
+        publication_form=forms.PublicationForm(prefix="publication"),
+        rollback_form=forms.ConfirmForm(prefix="rollback"),
+    )
+
+
+def _texts_form(kind, record, formdata=None):
+    fields = ("summary", "description") if kind == "organisations" else TEXT_FIELDS
+    return forms.translations_form(
+        fields, current_app.config["LANGUAGES"], formdata=formdata, record=record
+    )
+
+
+@bp.post("/<any(organisations, initiatives):kind>/<slug>/texts")
+@moderator_required
+def texts(kind, slug):
+    """Add, review or correct a record's texts in every language."""
+    obj = _record_or_404(kind, slug)
+    form = _texts_form(kind, obj, formdata=request.form)
+    if not form.validate_on_submit():
+        abort(400)
+    moderation.set_texts(
+        obj,
+        {
+            name: {field.render_kw["lang"]: field.data for field in fields}
+            for name, fields in form.text_fields
+        },
+        current_user,
+    )
+    db.session.commit()
+    flash(_("Texts saved."))
+    return redirect(url_for(".record", kind=kind, slug=slug))
+
+
+@bp.post("/organisations/<slug>/verify")
+@moderator_required
+def verify(slug):
+    """Set the verification level, recording who and when."""
+    org = _record_or_404("organisations", slug)
+    form = forms.VerifyForm(prefix="verify")
+    if not form.validate_on_submit():
+        abort(400)
+    moderation.verify(org, form.level.data, current_user, form.note.data)
+    db.session.commit()
+    flash(_("Verification updated."))
+    return redirect(url_for(".record", kind="organisations", slug=slug))
+
+
+@bp.post("/<any(organisations, initiatives):kind>/<slug>/publication")
+@moderator_required
+def publication(kind, slug):
+    """Unpublish or republish."""
+    obj = _record_or_404(kind, slug)
+    form = forms.PublicationForm(prefix="publication")
+    if not form.validate_on_submit():
+        abort(400)
+    moderation.set_published(obj, not obj.is_published, current_user, form.note.data)
+    db.session.commit()
+    flash(_("Published.") if obj.is_published else _("Unpublished."))
+    return redirect(url_for(".record", kind=kind, slug=slug))
+
+
+@bp.post("/<any(organisations, initiatives):kind>/<slug>/rollback/<int:number>")
+@moderator_required
+def rollback(kind, slug, number):
+    """Restore an earlier revision."""
+    obj = _record_or_404(kind, slug)
+    if not forms.ConfirmForm(prefix="rollback").validate_on_submit():
+        abort(400)
+    revision = db.session.scalar(
+        select(Revision).where(
+            Revision.object_type == kinds.of(obj).name,
+            Revision.object_id == obj.id,
+            Revision.number == number,
+        )
+    )
+    if revision is None:
+        abort(404)
+    moderation.rollback(obj, revision, current_user)
+    db.session.commit()
+    flash(_("Revision %(number)s restored.", number=number))
+    return redirect(url_for(".record", kind=kind, slug=obj.slug))
