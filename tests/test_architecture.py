@@ -29,7 +29,9 @@ def lint_imports(tree):
 
 
 def test_every_module_behind_the_search_service_is_protected():
-    inside = {path.stem for path in (ROOT / "peacemap" / "search").glob("*.py")}
+    search = ROOT / "peacemap" / "search"
+    inside = {path.stem for path in search.glob("*.py")}
+    inside |= {path.name for path in search.iterdir() if (path / "__init__.py").exists()}
     protected = {
         name.rsplit(".", 1)[1]
         for name in contracts()["search-behind-its-service"]["protected_modules"]

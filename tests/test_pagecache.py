@@ -158,7 +158,7 @@ def test_kept_pages_answer_like_built_ones(app, make_organisation, monkeypatch):
 
 def test_a_warmed_worker_has_its_map_points_and_search_lists(app, make_organisation, caplog):
     from peacemap.map import services as map_services
-    from peacemap.search.engine import Engine
+    from peacemap.search.whoosh.engine import Engine
     from peacemap.warmup import warm
 
     make_organisation(slug="wanep", name="WANEP", summary={"fr": "Paix et sécurité"})

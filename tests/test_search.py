@@ -261,7 +261,7 @@ def test_a_locked_index_never_loses_a_decision(
     from tests.test_moderation import propose
 
     indexed()
-    monkeypatch.setattr("peacemap.search.whoosh_index.WRITE_TIMEOUT", 0.1)
+    monkeypatch.setattr("peacemap.search.whoosh.index.WRITE_TIMEOUT", 0.1)
     writer = service.backend()._open().writer()  # another process holds the lock
     try:
         submission = propose()

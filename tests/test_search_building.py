@@ -7,9 +7,10 @@ import pytest
 from whoosh import index as whoosh_index
 
 from peacemap.extensions import db
-from peacemap.search import building, service
-from peacemap.search import whoosh_index as peacemap_index
-from peacemap.search.whoosh_index import _fitted, schema
+from peacemap.search import service
+from peacemap.search.whoosh import building
+from peacemap.search.whoosh import index as peacemap_index
+from peacemap.search.whoosh.index import _fitted, schema
 from tests.test_search_engine import document
 
 TRICKY = [

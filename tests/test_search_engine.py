@@ -9,8 +9,8 @@ import random
 
 import pytest
 
-from peacemap.search import engine, ranking, segments
-from peacemap.search.whoosh_index import FACETS, WhooshIndex
+from peacemap.search.whoosh import engine, ranking, segments
+from peacemap.search.whoosh.index import FACETS, WhooshIndex
 
 WORDS = [
     "paix",
@@ -262,7 +262,7 @@ def test_an_index_of_the_earlier_layout_still_takes_updates_and_sorts(tmp_path):
     from whoosh import index as whoosh_index
     from whoosh.fields import ID, NUMERIC
 
-    from peacemap.search.whoosh_index import schema
+    from peacemap.search.whoosh.index import schema
 
     earlier = schema()
     earlier.remove("sort_name")

@@ -14,7 +14,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 
 from peacemap.extensions import db
 from peacemap.search.analysis import spelling_analyzer
-from peacemap.search.whoosh_index import FACETS, IndexUnavailable
+from peacemap.search.whoosh.index import FACETS, IndexUnavailable
 
 TABLE = "search_documents"
 ARRAYS = ("country", "region", "theme")

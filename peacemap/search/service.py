@@ -22,7 +22,7 @@ from peacemap.places.matching import matches
 from peacemap.search import documents
 from peacemap.search.analysis import matching_spans, text_analyzer
 from peacemap.search.postgres import PostgresIndex
-from peacemap.search.whoosh_index import IndexUnavailable, WhooshIndex
+from peacemap.search.whoosh.index import IndexUnavailable, WhooshIndex
 
 MAX_QUERY = 300  # characters searched; longer queries are cut, and the page says so
 

@@ -21,9 +21,9 @@ import threading
 
 from whoosh import query as wq
 
-from peacemap.search import ranking
-from peacemap.search.ranking import segment_top
-from peacemap.search.segments import (
+from peacemap.search.whoosh import ranking
+from peacemap.search.whoosh.ranking import segment_top
+from peacemap.search.whoosh.segments import (
     LEVELS,
     TOP,
     SegmentCache,

@@ -13,9 +13,9 @@ from whoosh.fields import COLUMN, ID, KEYWORD, TEXT, Schema
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
 from whoosh.query import Every
 
-from peacemap.search import building
 from peacemap.search.analysis import spelling_analyzer, text_analyzer
-from peacemap.search.engine import Engine, iter_bits
+from peacemap.search.whoosh import building
+from peacemap.search.whoosh.engine import Engine, iter_bits
 
 FACETS = ("kind", "country", "region", "theme", "type", "verified")
 SORTS = {"name": ("sort_name", False), "updated": ("updated", True)}

@@ -9,7 +9,7 @@ import heapq
 from itertools import repeat
 from operator import add, itemgetter, mul
 
-from peacemap.search.segments import bitmap_of, first_bits, iter_bits
+from peacemap.search.whoosh.segments import bitmap_of, first_bits, iter_bits
 
 DIRECT = 1000  # up to this many matches, every match is scored; above, threshold algorithm
 CANDIDATES = 2000  # MaxScore: when at most this many candidates remain, all are scored,
