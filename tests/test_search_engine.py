@@ -219,6 +219,18 @@ def test_a_commit_keeps_the_big_segments_cache(index):
     assert set(engine.iter_bits(after.match(index.parse("paix")))) == whoosh_docs(index, "paix")
 
 
+@pytest.mark.parametrize("arity", range(1, 9))
+def test_the_scorer_of_every_arity_adds_as_scores_does(arity):
+    """The written-out scorers (one to six lists) and the loop (more) give bit for bit the
+    scores that `scores` gives, list by list."""
+    rng = random.Random(arity)
+    weights = [([rng.random() for _ in range(50)], rng.random() * 3) for _ in range(arity)]
+    docs = list(range(0, 50, 3))
+    score = ranking._scorer(weights)
+    assert [score(d) for d in docs] == ranking.scores(docs, weights)
+    assert len(set(ranking.scores(docs, weights))) > 1  # not a constant that matches anything
+
+
 def test_bitset_helpers():
     bits = segments.bits_of([0, 7, 8, 1000], 1001)
     assert list(engine.iter_bits(bits)) == [0, 7, 8, 1000]
