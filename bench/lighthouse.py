@@ -22,20 +22,17 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from load import free_port, serve  # noqa: E402
+from load import filled_site, free_port, serve  # noqa: E402
 from reference import machine_reference  # noqa: E402
 
-from peacemap import create_app  # noqa: E402
 from peacemap.demo import loader  # noqa: E402
 from peacemap.extensions import db  # noqa: E402
-from peacemap.search import service  # noqa: E402
 from tests.browser.lighthouse import CHROMIUM, LIGHTHOUSE, PAGES, SAHEL, run_lighthouse  # noqa: E402
 
 PROFILES = {"phone": [], "sahel": SAHEL}
@@ -73,22 +70,12 @@ def main():
         sys.exit("Lighthouse is not installed: apt-get install nodejs npm, then make browser-tools")
     if not os.path.exists(CHROMIUM):
         sys.exit("Chromium is not installed: apt-get install chromium")
-    tmp = Path(tempfile.mkdtemp(prefix="peacemap-lighthouse-"))
-    database = f"sqlite:///{tmp / 'demo.sqlite'}"
-    os.environ["PEACEMAP_INSTANCE_PATH"] = str(tmp / "instance")
-    app = create_app({"SECRET_KEY": "lighthouse", "SQLALCHEMY_DATABASE_URI": database})
-    with app.app_context():
-        db.create_all()
+
+    def demo():
         loader.load(loader.read_data())
         db.session.commit()
-        service.rebuild()
-        db.engine.dispose()
-    env = {
-        **os.environ,
-        "PEACEMAP_SQLALCHEMY_DATABASE_URI": database,
-        "PEACEMAP_SECRET_KEY": "lighthouse",
-        "PEACEMAP_RATELIMIT_ENABLED": "false",
-    }
+
+    tmp, env = filled_site("lighthouse", demo)
     port = free_port()
     server = serve("app:app", env, port)
     print(f"Lighthouse on the demo content, gunicorn; median of {runs} runs per page and profile")

@@ -89,6 +89,27 @@ def serve(app_path, env, port):
     raise RuntimeError("the server did not start")
 
 
+def filled_site(name, fill_data):
+    """(folder, environment for gunicorn) of a temporary SQLite site filled by `fill_data()`
+    and indexed, with rate limits off."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"peacemap-{name}-"))
+    database = f"sqlite:///{tmp / f'{name}.sqlite'}"
+    os.environ["PEACEMAP_INSTANCE_PATH"] = str(tmp / "instance")
+    app = create_app({"SECRET_KEY": name, "SQLALCHEMY_DATABASE_URI": database})
+    with app.app_context():
+        db.create_all()
+        fill_data()
+        service.rebuild()
+        db.engine.dispose()
+    env = {
+        **os.environ,
+        "PEACEMAP_SQLALCHEMY_DATABASE_URI": database,
+        "PEACEMAP_SECRET_KEY": name,
+        "PEACEMAP_RATELIMIT_ENABLED": "false",
+    }
+    return tmp, env
+
+
 def first_answer(url):
     """Milliseconds for one request to a server that has not answered it yet (a cold worker)."""
     started = time.perf_counter()
@@ -117,21 +138,7 @@ def main():
     clients = int(sys.argv[3]) if len(sys.argv) > 3 else 20
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
-    tmp = Path(tempfile.mkdtemp(prefix="peacemap-load-"))
-    database = f"sqlite:///{tmp / 'load.sqlite'}"
-    os.environ["PEACEMAP_INSTANCE_PATH"] = str(tmp / "instance")
-    app = create_app({"SECRET_KEY": "load", "SQLALCHEMY_DATABASE_URI": database})
-    with app.app_context():
-        db.create_all()
-        fill(size)
-        service.rebuild()
-        db.engine.dispose()
-    env = {
-        **os.environ,
-        "PEACEMAP_SQLALCHEMY_DATABASE_URI": database,
-        "PEACEMAP_SECRET_KEY": "load",
-        "PEACEMAP_RATELIMIT_ENABLED": "false",
-    }
+    tmp, env = filled_site("load", lambda: fill(size))
     port = free_port()
     workers = os.cpu_count() * 2 + 1
     print(

@@ -34,7 +34,7 @@ def snapshot(obj):
     """The record's full state, as kept in a revision."""
     kind = kinds.of(obj)
     state = kind.payload(obj)
-    state[kind.publication_field] = str(kind.publication_state(obj))
+    state[kind.publication_field] = str(obj.publication)  # (a synonym of status on organisations)
     return state
 
 

@@ -2,14 +2,12 @@
 
 Each kind says once what the rest of the code used to work out with `isinstance` and kind-name
 strings: its model, its name in audit events, revisions and the search index, its URL segment
-and endpoints, its label, its payload functions (peacemap/records.py) and the name of its
+and endpoints, its payload functions (peacemap/records.py) and the name of its
 publication column (`status` for organisations, `publication` for initiatives; both models also
 answer to `publication`).
 """
 
 from dataclasses import dataclass
-
-from flask_babel import lazy_gettext as _l
 
 from peacemap import records
 from peacemap.models import Initiative, Organisation
@@ -20,43 +18,34 @@ class Kind:
     name: str  # "organisation": audit events, revisions, search documents, map layers
     plural: str  # "organisations": URL segments
     model: type
-    label: object
     profile_endpoint: str
     api_endpoint: str
     publication_field: str  # the model's own column; `publication` is a synonym on both
     payload: object  # record -> payload (everything, for moderators and revisions)
     apply: object  # (record, payload, replace_texts=False) -> record
-    create: object  # payload -> new record
     fields: dict  # field name -> label, in a diff's order
-
-    def publication_state(self, record):
-        return getattr(record, self.publication_field)
 
 
 ORGANISATION = Kind(
     name="organisation",
     plural="organisations",
     model=Organisation,
-    label=_l("Organisation"),
     profile_endpoint="directory.organisation",
     api_endpoint="opendata_api.organisation",
     publication_field="status",
     payload=records.organisation_payload,
     apply=records.apply_organisation,
-    create=records.new_organisation,
     fields=records.ORGANISATION_FIELDS,
 )
 INITIATIVE = Kind(
     name="initiative",
     plural="initiatives",
     model=Initiative,
-    label=_l("Initiative"),
     profile_endpoint="directory.initiative",
     api_endpoint="opendata_api.initiative",
     publication_field="publication",
     payload=records.initiative_payload,
     apply=records.apply_initiative,
-    create=records.new_initiative,
     fields=records.INITIATIVE_FIELDS,
 )
 ALL = (ORGANISATION, INITIATIVE)

@@ -85,8 +85,9 @@ class LinkVisibility(LabelledEnum):
 
     @classmethod
     def most_protective(cls, *choices):
-        """The choice that shows least (public when there is none)."""
-        order = [cls.PUBLIC, cls.UNNAMED, cls.HIDDEN]
+        """The choice that shows least (public when there is none): members are declared from
+        the widest to the narrowest."""
+        order = list(cls)
         return max(
             (cls(choice or cls.PUBLIC) for choice in choices), key=order.index, default=cls.PUBLIC
         )

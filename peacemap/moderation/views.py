@@ -129,7 +129,7 @@ def bulk():
     return redirect(url_for(".queue"))
 
 
-def _approve_form(submission, formdata=None):
+def _approve_form(submission, formdata=None, proposal=None):
     """The editable approval form, filled with the proposal (or the posted edit)."""
     if submission.kind == SubmissionKind.REPORT:
         return forms.NoteForm(formdata=formdata, prefix="approve")
@@ -138,7 +138,7 @@ def _approve_form(submission, formdata=None):
     else:
         form = ApproveOrganisationForm(formdata=formdata, prefix="approve", themes=theme_options())
     if formdata is None:
-        form.fill(moderation.proposal(submission))
+        form.fill(proposal if proposal is not None else moderation.proposal(submission))
     return form
 
 
@@ -151,25 +151,25 @@ def _review(submission, status=200, **forms_given):
         else (ORGANISATION_FIELDS)
     )
     rows = []
+    proposal = moderation.proposal(submission)  # once: a correction's costs a record payload
     if submission.kind != SubmissionKind.REPORT:
         current = moderation.current_payload(target) if target is not None else {}
         rows = [
             (key, label, display_value(key, old), display_value(key, new), changed)
-            for key, label, old, new, changed in diff(
-                fields, current, moderation.proposal(submission)
-            )
+            for key, label, old, new, changed in diff(fields, current, proposal)
         ]
     duplicates = []
     if submission.kind == SubmissionKind.NEW_ORGANISATION:
         duplicates = likely_duplicates(submission.payload, exclude_id=submission.organisation_id)
     context = {
-        "approve_form": _approve_form(submission),
         "reject_form": forms.RejectForm(prefix="reject"),
         "changes_form": forms.ChangesForm(prefix="changes"),
         "spam_form": forms.ConfirmForm(prefix="spam"),
         "merge_form": forms.MergeForm(prefix="merge"),
     }
     context.update(forms_given)
+    if "approve_form" not in context:
+        context["approve_form"] = _approve_form(submission, proposal=proposal)
     return render_template(
         "moderation/review.html",
         submission=submission,

@@ -113,24 +113,24 @@ def named_roles(initiative):
     ]
 
 
-def network_slugs(organisation):
-    """The networks the organisation is publicly a member of (exports)."""
-    return sorted(
-        link.object.slug
+def _public_memberships(organisation):
+    return (
+        link
         for link in organisation.outgoing
-        if link.kind == RelationshipKind.MEMBER_OF
-        and link.visibility == LinkVisibility.PUBLIC
-        and link.object.is_published
+        if link.kind == RelationshipKind.MEMBER_OF and link.visibility == LinkVisibility.PUBLIC
+    )
+
+
+def network_slugs(organisation):
+    """The published networks the organisation is publicly a member of (exports)."""
+    return sorted(
+        link.object.slug for link in _public_memberships(organisation) if link.object.is_published
     )
 
 
 def public_network_ids(organisation):
     """Ids of the networks the organisation is publicly a member of (related organisations)."""
-    return [
-        link.object_id
-        for link in organisation.outgoing
-        if link.kind == RelationshipKind.MEMBER_OF and link.visibility == LinkVisibility.PUBLIC
-    ]
+    return [link.object_id for link in _public_memberships(organisation)]
 
 
 def linked_ids(organisation):

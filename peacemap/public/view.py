@@ -9,14 +9,8 @@ from peacemap.public.places import names_places
 # What the correction form leaves empty when the public cannot see it, and keeps as it is
 # unless the person fills it in. Places are kept when they are not named publicly.
 PRIVATE_CONTACTS = ("email", "phone")
-# From the widest to the narrowest: a correction may only move to the right.
-PRECISIONS = [
-    LocationPrecision.EXACT,
-    LocationPrecision.COMMUNE,
-    LocationPrecision.REGION,
-    LocationPrecision.COUNTRY,
-    LocationPrecision.NOT_MAPPED,
-]
+# The enum's own order, from the widest to the narrowest: a correction may only move right.
+PRECISIONS = list(LocationPrecision)
 
 
 @dataclass(frozen=True)
