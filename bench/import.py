@@ -8,7 +8,7 @@ into a temporary folder: Malian and Nigerian-looking organisation names with acc
 organisations with many rows and many with few (as in real 3W sheets), real P-codes (Mali's
 regions and cercles from peacemap/data/, Nigeria's states and LGAs from the shared OCHA
 Nigeria sheet when it is there). Then imports it into a temporary SQLite database through
-`imports.run()`, what the command runs:
+`importer.run()`, what the command runs:
 - pending (a submission per organisation), then the same file again;
 - published at once, then again, with the search index present, its reindexing after
   commit timed on its own;
@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from peacemap import create_app, effects  # noqa: E402
 from peacemap.demo import loader  # noqa: E402
 from peacemap.extensions import db  # noqa: E402
+from peacemap.imports import importer, readers, threew  # noqa: E402
 from peacemap.models import Theme  # noqa: E402
-from peacemap.opendata import imports, readers, threew  # noqa: E402
 from peacemap.places.gazetteer import DATA  # noqa: E402
 from peacemap.search import service as search  # noqa: E402
 
@@ -181,7 +181,7 @@ def timed_import(path, publish, measure_memory=False):
     if measure_memory:
         tracemalloc.start()
     started = time.perf_counter()
-    summary = imports.run(path, "3w", publish=publish)
+    summary = importer.run(path, "3w", publish=publish)
     db.session.commit()
     seconds = time.perf_counter() - started
     peak = None
@@ -249,7 +249,7 @@ def run(path, rows):
 
     print("\nPending (one submission per organisation):")
     reset()
-    imports.run(path, "3w")  # warm the gazetteer and the matching code
+    importer.run(path, "3w")  # warm the gazetteer and the matching code
     reset()
     report("first run", *timed_import(path, publish=False))
     report("same file again", *timed_import(path, publish=False))

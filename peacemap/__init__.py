@@ -44,33 +44,35 @@ def create_app(test_config=None):
     from peacemap import models  # noqa: F401  (registers the tables)
     from peacemap.accounts import services as _accounts  # noqa: F401  (user loader)
     from peacemap.accounts.views import bp as accounts_bp
-    from peacemap.api.views import bp as api_bp
+    from peacemap.api import views as api
     from peacemap.directory.views import bp as directory_bp
+    from peacemap.exports.views import bp as exports_bp
     from peacemap.health import bp as health_bp
+    from peacemap.imports.views import bp as imports_bp
     from peacemap.map.views import api as map_api_bp
     from peacemap.map.views import bp as map_bp
     from peacemap.map.views import vendor as vendor_bp
     from peacemap.moderation import record_views, user_views, views  # noqa: F401 (routes)
     from peacemap.moderation.blueprint import bp as moderation_bp
-    from peacemap.opendata import views as opendata
-    from peacemap.opendata.upload import bp as imports_bp
     from peacemap.search.views import api as search_api_bp
     from peacemap.search.views import bp as search_bp
+    from peacemap.submissions.typeahead import bp as typeahead_bp
     from peacemap.submissions.views import bp as submissions_bp
 
     blueprints = (directory_bp, submissions_bp, accounts_bp, moderation_bp, search_bp, map_bp)
     for blueprint in (
         *blueprints,
-        api_bp,
+        api.bp,
+        exports_bp,
+        typeahead_bp,
         search_api_bp,
         map_api_bp,
-        opendata.bp,
         vendor_bp,
         health_bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(imports_bp)  # /<lang>/moderation/import (admins)
-    opendata.init_app(app)
+    api.init_app(app)
 
     from peacemap import pagecache
 

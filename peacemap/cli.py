@@ -159,7 +159,7 @@ class _ProgressBars:
 @click.option("--country", help="Country of every 3W row (ML or MLI), instead of its P-codes.")
 def data_import(path, fmt, publish, country):
     """Import organisations from a file; exits non-zero only if it cannot be read at all."""
-    from peacemap.opendata import imports, threew
+    from peacemap.imports import importer, threew
 
     if country is not None:
         country = threew.country_code(country) if len(country.strip()) in (2, 3) else None
@@ -169,8 +169,8 @@ def data_import(path, fmt, publish, country):
             )
     bars = _ProgressBars()
     try:
-        summary = imports.run(path, fmt, publish=publish, country=country, progress=bars)
-    except imports.ImportFileError as error:
+        summary = importer.run(path, fmt, publish=publish, country=country, progress=bars)
+    except importer.ImportFileError as error:
         raise click.ClickException(f"{path}: {error}") from error
     finally:
         bars.close()

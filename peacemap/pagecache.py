@@ -30,8 +30,9 @@ PUBLIC_BLUEPRINTS = {
     "search_api",
     "map",
     "map_api",
-    "opendata_api",
     "api",
+    "exports",
+    "typeahead",
 }
 # ...and these have no rate limit, so their kept pages are answered before Flask is reached.
 UNLIMITED_BLUEPRINTS = {"directory", "search", "map"}

@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from peacemap.effects import run_ready
+from peacemap.exports.columns import ORGANISATION_COLUMNS, ORGANISATION_HXL, organisation_row
 from peacemap.extensions import db
 from peacemap.models import (
     AuditEvent,
@@ -25,7 +26,6 @@ from peacemap.models import (
     SubmissionState,
 )
 from peacemap.moderation import services as moderation
-from peacemap.opendata.columns import ORGANISATION_COLUMNS, ORGANISATION_HXL, organisation_row
 from peacemap.places.service import location_for
 from peacemap.records import organisation_payload
 from peacemap.search import service as search

@@ -212,15 +212,15 @@ def public_urls(app, records):
         + [("/en/map", {"bbox": bbox}) for bbox in BBOXES],
         "search.page": [(f"/{lang}/search", q) for q in searches for lang in languages],
         "search_api.api_search": [("/api/v1/search", q) for q in searches],
-        "api.places": [("/api/v1/places", q) for q in searches],
-        "api.organisation_names": [("/api/v1/organisation-names", q) for q in searches],
-        "opendata_api.organisations": [("/api/v1/organisations", {})]
+        "typeahead.places": [("/api/v1/places", q) for q in searches],
+        "typeahead.organisation_names": [("/api/v1/organisation-names", q) for q in searches],
+        "api.organisations": [("/api/v1/organisations", {})]
         + [("/api/v1/organisations", q) for q in searches],
-        "opendata_api.organisation": [(f"/api/v1/organisations/{org.slug}", {}) for org in orgs],
-        "opendata_api.initiatives": [("/api/v1/initiatives", {})],
-        "opendata_api.initiative": [(f"/api/v1/initiatives/{initiative.slug}", {})],
-        "opendata_api.themes": [("/api/v1/themes", {})],
-        "opendata_api.openapi_description": [("/api/v1/openapi.json", {})],
+        "api.organisation": [(f"/api/v1/organisations/{org.slug}", {}) for org in orgs],
+        "api.initiatives": [("/api/v1/initiatives", {})],
+        "api.initiative": [(f"/api/v1/initiatives/{initiative.slug}", {})],
+        "api.themes": [("/api/v1/themes", {})],
+        "api.openapi_description": [("/api/v1/openapi.json", {})],
         "map_api.organisations_geojson": [
             ("/api/v1/organisations.geojson", query)
             for query in [{}, {"view": "map"}, {"view": "map", "zoom": 2}]
@@ -233,14 +233,12 @@ def public_urls(app, records):
         ],
         "map_api.popup": [(f"/api/v1/map/organisations/{org.id}", {}) for org in orgs]
         + [(f"/api/v1/map/initiatives/{initiative.id}", {})],
-        "opendata_api.export_organisations_csv": [("/api/v1/exports/organisations.csv", {})],
-        "opendata_api.export_organisations_hxl": [("/api/v1/exports/organisations.hxl.csv", {})],
-        "opendata_api.export_organisations_geojson": [
-            ("/api/v1/exports/organisations.geojson", {})
-        ],
-        "opendata_api.export_organisations_hsds": [("/api/v1/exports/organisations.hsds.json", {})],
-        "opendata_api.export_initiatives_csv": [("/api/v1/exports/initiatives.csv", {})],
-        "opendata_api.export_initiatives_geojson": [("/api/v1/exports/initiatives.geojson", {})],
+        "exports.organisations_csv": [("/api/v1/exports/organisations.csv", {})],
+        "exports.organisations_hxl": [("/api/v1/exports/organisations.hxl.csv", {})],
+        "exports.organisations_geojson": [("/api/v1/exports/organisations.geojson", {})],
+        "exports.organisations_hsds": [("/api/v1/exports/organisations.hsds.json", {})],
+        "exports.initiatives_csv": [("/api/v1/exports/initiatives.csv", {})],
+        "exports.initiatives_geojson": [("/api/v1/exports/initiatives.geojson", {})],
     }
     public = {
         rule.endpoint
@@ -446,10 +444,10 @@ MAY_READ_PRIVATE = (
     "peacemap/places/centres.py",  # reference points (the gazetteer), not records
     "peacemap/submissions/forms.py",
     "peacemap/submissions/fields.py",
-    "peacemap/opendata/imports.py",
-    "peacemap/opendata/payloads.py",
-    "peacemap/opendata/threew.py",
-    "peacemap/opendata/upload.py",
+    "peacemap/imports/importer.py",
+    "peacemap/imports/merging.py",
+    "peacemap/imports/threew.py",
+    "peacemap/imports/views.py",
 )
 # Templates that only moderators, account holders or the moderators' mail see.
 PRIVATE_TEMPLATES = ("moderation/", "accounts/", "mail/")

@@ -7,6 +7,7 @@ from wtforms import Form, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
+from peacemap.directory.services import InitiativeFilters, OrganisationFilters
 from peacemap.models import InitiativeStatus, OrganisationType
 
 MAX_PAGE = 10_000
@@ -88,6 +89,16 @@ class OrganisationFilterForm(ListForm):
         choices=[SelectChoice("name", _l("Name")), SelectChoice("updated", _l("Recently updated"))],
     )
 
+    def filters(self):
+        """What the visitor asked for, as the directory's services take it."""
+        return OrganisationFilters(
+            **{
+                name: (self[name].data or "").strip()
+                for name in ("q", "country", "region", "theme", "type", "verification")
+            },
+            sort=self.sort.data or "name",
+        )
+
 
 class InitiativeFilterForm(ListForm):
     """Filters of /initiatives."""
@@ -99,3 +110,12 @@ class InitiativeFilterForm(ListForm):
         default="",
         choices=[SelectChoice("", _l("Any status")), *InitiativeStatus.choices()],
     )
+
+    def filters(self):
+        """What the visitor asked for, as the directory's services take it."""
+        return InitiativeFilters(
+            q=(self.q.data or "").strip(),
+            country=self.country.data or "",
+            theme=self.theme.data or "",
+            status=self.status.data or "",
+        )

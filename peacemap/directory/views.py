@@ -38,13 +38,7 @@ def home():
 def organisations():
     """Browse and filter published organisations."""
     form = validated_query(OrganisationFilterForm)
-    filters = services.OrganisationFilters(
-        **{
-            name: (form[name].data or "").strip()
-            for name in ("q", "country", "region", "theme", "type", "verification")
-        },
-        sort=form.sort.data or "name",
-    )
+    filters = form.filters()
     facets = services.organisation_facets(filters)
     form.country.choices = _choices(
         _("All countries"), facets["country"], filters.country, country_name
@@ -115,12 +109,7 @@ def initiatives():
     form.theme.choices = [SelectChoice("", _("All themes"))] + [
         SelectChoice(slug, label) for slug, label in theme_labels.items()
     ]
-    filters = services.InitiativeFilters(
-        q=(form.q.data or "").strip(),
-        country=form.country.data or "",
-        theme=form.theme.data or "",
-        status=form.status.data or "",
-    )
+    filters = form.filters()
     page = services.list_initiatives(filters, form.page.data or 1, current_app.config["PAGE_SIZE"])
     return render_template(
         "directory/initiatives.html", form=form, page=page, export_args=_export_args()

@@ -4,9 +4,9 @@ import hashlib
 import json
 import re
 
+from peacemap.exports.columns import split
+from peacemap.imports import threew
 from peacemap.models import LocationPrecision, OrganisationType
-from peacemap.opendata import threew
-from peacemap.opendata.columns import split
 from peacemap.places.gazetteer import fold
 from peacemap.public import places as public_places
 from peacemap.public import view as public_view

@@ -17,7 +17,7 @@ from functools import cache
 from babel import Locale
 from babel.core import get_global
 
-from peacemap.opendata.readers import SheetError, Unreadable, filled
+from peacemap.imports.readers import SheetError, Unreadable, filled
 from peacemap.places.gazetteer import fold
 from peacemap.places.matching import match
 

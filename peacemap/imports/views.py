@@ -19,7 +19,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from peacemap.accounts.access import admin_required
 from peacemap.errors import render_error
 from peacemap.extensions import db
-from peacemap.opendata import imports, threew
+from peacemap.imports import importer, threew
 
 bp = Blueprint("imports", __name__, url_prefix="/<lang_code>/moderation")
 MAX_UPLOAD = 2 * 1024 * 1024  # as MAX_CONTENT_LENGTH in config.py
@@ -64,7 +64,7 @@ def too_large(error):
         return render_error(error)
     form = ImportForm(formdata=None)
     form.file.errors = [TOO_LARGE]
-    return render_template("opendata/import.html", form=form, summary=None), 413
+    return render_template("imports/upload.html", form=form, summary=None), 413
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -77,7 +77,7 @@ def upload():
         upload = form.file.data
         country = threew.country_code(form.country.data) if form.country.data else None
         try:
-            summary = imports.run(
+            summary = importer.run(
                 upload.stream,
                 form.format.data,
                 publish=form.publish.data,
@@ -85,7 +85,7 @@ def upload():
                 country=country,
                 name=secure_filename(upload.filename or "") or "upload",
             )
-        except imports.ImportFileError as error:
+        except importer.ImportFileError as error:
             db.session.rollback()
             form.file.errors.append(_("This file cannot be read: %(reason)s", reason=str(error)))
         else:
@@ -93,5 +93,5 @@ def upload():
             current_app.logger.info("Import by %s: %s", current_user.email, summary.lines()[:6])
     status = 400 if request.method == "POST" and form.errors else 200
     return render_template(
-        "opendata/import.html", form=form, summary=summary, shown=SHOWN_REJECTIONS
+        "imports/upload.html", form=form, summary=summary, shown=SHOWN_REJECTIONS
     ), status

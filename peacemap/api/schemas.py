@@ -1,11 +1,5 @@
-"""The OpenAPI 3.1 description of /api/v1/, served at /api/v1/openapi.json.
-
-Written by hand, next to the code it describes; tests/test_api.py checks it is a valid
-OpenAPI document and, with Schemathesis, that every endpoint answers as described for
-generated input.
-"""
-
-from flask import url_for
+"""The parts of the OpenAPI description (openapi.py): query parameters, responses and the
+schemas of what the API returns, written to match peacemap/api/payloads.py."""
 
 from peacemap.models import InitiativeStatus, LocationPrecision, OrganisationType
 
@@ -13,14 +7,14 @@ NULLABLE_STRING = {"type": ["string", "null"]}
 NO_NUL = "^[^\\u0000]*$"  # no person types U+0000: the site refuses it (400)
 
 
-def _text(length):
+def text(length):
     return {"type": "string", "maxLength": length, "pattern": NO_NUL}
 
 
 DATE_TIME = {"type": "string", "format": "date-time"}
 
 
-def _ref(name):
+def ref(name):
     return {"$ref": f"#/components/schemas/{name}"}
 
 
@@ -34,7 +28,7 @@ def _query(name, schema, description, required=False):
     }
 
 
-def _path(name, schema, description):
+def path_parameter(name, schema, description):
     return {
         "name": name,
         "in": "path",
@@ -51,10 +45,10 @@ PAGE = _query("page", {"type": "integer", "minimum": 1, "maximum": 10000}, "Page
 PER_PAGE = _query(
     "per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Results per page."
 )
-Q = _query("q", _text(200), "Words to look for.")
+Q = _query("q", text(200), "Words to look for.")
 COUNTRY = _query("country", {"type": "string", "pattern": "^[A-Z]{2}$"}, "ISO 3166-1 alpha-2.")
-REGION = _query("region", _text(120), "First-level region (e.g. Mopti).")
-THEME = _query("theme", _text(60), "Theme slug (see /themes).")
+REGION = _query("region", text(120), "First-level region (e.g. Mopti).")
+THEME = _query("theme", text(60), "Theme slug (see /themes).")
 TYPE = _query(
     "type",
     {"type": "string", "enum": ["", *[c.value for c in OrganisationType]]},
@@ -94,17 +88,17 @@ MAP_FILTERS = [
 ]
 
 
-def _error(description):
-    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+def error(description):
+    return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
 
 
 ERRORS = {
-    "400": _error("A parameter was refused; `detail` says which and why."),
-    "429": _error("Too many requests: see the Retry-After header."),
+    "400": error("A parameter was refused; `detail` says which and why."),
+    "429": error("Too many requests: see the Retry-After header."),
 }
 
 
-def _ok(schema, media="application/json", description="OK"):
+def ok(schema, media="application/json", description="OK"):
     return {
         "200": {"description": description, "content": {media: {"schema": schema}}},
         "304": {"description": "Not modified (If-None-Match or If-Modified-Since)."},
@@ -117,7 +111,7 @@ def _list_of(name):
         "type": "object",
         "required": ["items", "total", "page", "per_page", "pages", "links"],
         "properties": {
-            "items": {"type": "array", "items": _ref(name)},
+            "items": {"type": "array", "items": ref(name)},
             "total": {"type": "integer", "minimum": 0},
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1},
@@ -184,7 +178,7 @@ ORGANISATION_SUMMARY = {
 
 ORGANISATION = {
     "allOf": [
-        _ref("OrganisationSummary"),
+        ref("OrganisationSummary"),
         {
             "type": "object",
             "required": ["alternate_names", "places", "location_precision", "member_of", "members"],
@@ -206,18 +200,18 @@ ORGANISATION = {
                     "type": "string",
                     "enum": [c.value for c in LocationPrecision],
                 },
-                "places": {"type": "array", "items": _ref("Place")},
+                "places": {"type": "array", "items": ref("Place")},
                 "point": {
                     "type": ["object", "null"],
                     "properties": {"longitude": {"type": "number"}, "latitude": {"type": "number"}},
                 },
                 "identifiers": {"type": "array", "items": {"type": "string"}},
                 "verification_details": {"type": "object"},
-                "member_of": {"type": "array", "items": _ref("Ref")},
-                "members": {"type": "array", "items": _ref("Ref")},
-                "partners": {"type": "array", "items": _ref("Ref")},
-                "funders": {"type": "array", "items": _ref("Ref")},
-                "funds": {"type": "array", "items": _ref("Ref")},
+                "member_of": {"type": "array", "items": ref("Ref")},
+                "members": {"type": "array", "items": ref("Ref")},
+                "partners": {"type": "array", "items": ref("Ref")},
+                "funders": {"type": "array", "items": ref("Ref")},
+                "funds": {"type": "array", "items": ref("Ref")},
                 "initiatives": {"type": "array", "items": {"type": "object"}},
                 "created_at": DATE_TIME,
             },
@@ -244,7 +238,7 @@ INITIATIVE_SUMMARY = {
 
 INITIATIVE = {
     "allOf": [
-        _ref("InitiativeSummary"),
+        ref("InitiativeSummary"),
         {
             "type": "object",
             "required": ["places", "organisations", "location_precision"],
@@ -254,7 +248,7 @@ INITIATIVE = {
                     "type": "string",
                     "enum": [c.value for c in LocationPrecision],
                 },
-                "places": {"type": "array", "items": _ref("Place")},
+                "places": {"type": "array", "items": ref("Place")},
                 "organisations": {"type": "array", "items": {"type": "object"}},
             },
         },
@@ -317,137 +311,3 @@ SCHEMAS = {
     },
     "FeatureCollection": FEATURE_COLLECTION,
 }
-
-
-def _get(summary, parameters, responses, description=""):
-    return {
-        "get": {
-            "summary": summary,
-            "description": description,
-            "parameters": parameters,
-            "responses": responses,
-        }
-    }
-
-
-def _not_found(responses):
-    return {**responses, "404": _error("No published record has this slug.")}
-
-
-def _csv(description):
-    return {
-        "200": {
-            "description": description,
-            "content": {"text/csv": {"schema": {"type": "string"}}},
-        },
-        **ERRORS,
-    }
-
-
-def paths():
-    organisation_filters = [Q, COUNTRY, REGION, THEME, TYPE, VERIFICATION, SORT, PAGE, LANG]
-    initiative_filters = [Q, COUNTRY, THEME, STATUS, PAGE, LANG]
-    slug = _path("slug", _text(120), "The record's slug.")
-    return {
-        "/organisations": _get(
-            "Published organisations",
-            [*organisation_filters, PER_PAGE],
-            _ok(_ref("OrganisationList")),
-        ),
-        "/organisations/{slug}": _get(
-            "One organisation", [slug, LANG], _not_found(_ok(_ref("Organisation")))
-        ),
-        "/initiatives": _get(
-            "Published initiatives", [*initiative_filters, PER_PAGE], _ok(_ref("InitiativeList"))
-        ),
-        "/initiatives/{slug}": _get(
-            "One initiative", [slug, LANG], _not_found(_ok(_ref("Initiative")))
-        ),
-        "/themes": _get(
-            "The theme taxonomy", [LANG], _ok({"type": "array", "items": _ref("Theme")})
-        ),
-        "/organisations.geojson": _get(
-            "Organisations as GeoJSON points",
-            MAP_FILTERS,
-            _ok(_ref("FeatureCollection"), "application/geo+json"),
-        ),
-        "/initiatives.geojson": _get(
-            "Initiatives as GeoJSON points",
-            MAP_FILTERS,
-            _ok(_ref("FeatureCollection"), "application/geo+json"),
-        ),
-        "/exports/organisations.csv": _get(
-            "Organisations as CSV (UTF-8, Excel)", organisation_filters, _csv("CSV file")
-        ),
-        "/exports/organisations.hxl.csv": _get(
-            "Organisations as HXL-tagged CSV", organisation_filters, _csv("CSV with HXL tags")
-        ),
-        "/exports/organisations.geojson": _get(
-            "Organisations as GeoJSON with every public column",
-            organisation_filters,
-            {
-                "200": {
-                    "description": "GeoJSON",
-                    "content": {"application/geo+json": {"schema": _ref("FeatureCollection")}},
-                },
-                **ERRORS,
-            },
-        ),
-        "/exports/organisations.hsds.json": _get(
-            "Organisations as Open Referral HSDS 3.0 organization objects",
-            organisation_filters,
-            {
-                "200": {
-                    "description": "HSDS",
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "array",
-                                "items": {
-                                    "type": "object",
-                                    "required": ["id", "name", "description"],
-                                },
-                            }
-                        }
-                    },
-                },
-                **ERRORS,
-            },
-        ),
-        "/exports/initiatives.csv": _get(
-            "Initiatives as CSV", initiative_filters, _csv("CSV file")
-        ),
-        "/exports/initiatives.geojson": _get(
-            "Initiatives as GeoJSON",
-            initiative_filters,
-            {
-                "200": {
-                    "description": "GeoJSON",
-                    "content": {"application/geo+json": {"schema": _ref("FeatureCollection")}},
-                },
-                **ERRORS,
-            },
-        ),
-    }
-
-
-def description():
-    """The OpenAPI document, with the server address of this request."""
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "PeaceMap open data API",
-            "version": "1.0.0",
-            "description": (
-                "Read-only data on published peacebuilding organisations and initiatives. "
-                "Every response shows only what each record's owner agreed to make public. "
-                "Responses carry ETag and Last-Modified; any site may read them (CORS)."
-            ),
-            "license": {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
-        },
-        "servers": [
-            {"url": url_for("opendata_api.organisations", _external=True).rsplit("/", 1)[0]}
-        ],
-        "paths": paths(),
-        "components": {"schemas": SCHEMAS},
-    }

@@ -16,15 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from peacemap import audit, effects, notifications
-from peacemap.extensions import db
-from peacemap.models import Organisation, SubmissionKind, Theme
-from peacemap.moderation.services import _changed
-from peacemap.opendata import readers, threew
-from peacemap.opendata.columns import (
+from peacemap.exports.columns import (
     ORGANISATION_HXL,
     organisation_payload_from_row,
 )
-from peacemap.opendata.payloads import (
+from peacemap.extensions import db
+from peacemap.imports import readers, threew
+from peacemap.imports.merging import (
     add_pcodes,
     check,
     comparable,
@@ -33,8 +31,10 @@ from peacemap.opendata.payloads import (
     overlay_row,
     token,
 )
-from peacemap.opendata.payloads import text as cell_text
-from peacemap.opendata.readers import ImportFileError, export_rows, geojson_rows
+from peacemap.imports.merging import text as cell_text
+from peacemap.imports.readers import ImportFileError, export_rows, geojson_rows
+from peacemap.models import Organisation, SubmissionKind, Theme
+from peacemap.moderation.services import _changed
 from peacemap.places.gazetteer import fold
 from peacemap.records import apply_organisation, new_organisation, organisation_payload
 from peacemap.search import service as search

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
-from peacemap.opendata.columns import ORGANISATION_HXL
+from peacemap.exports.columns import ORGANISATION_HXL
 
 
 def _threew():
     """The 3W module (imported late: it builds on the readers defined here)."""
-    from peacemap.opendata import threew
+    from peacemap.imports import threew
 
     return threew
 

@@ -1,1 +1,0 @@
-"""Open data: the read API, exports (CSV, HXL, GeoJSON, HSDS), imports, OpenAPI."""
