@@ -2,7 +2,8 @@
 
 Run with `make bench` (or `.venv/bin/python bench/profile_page.py [N]`). Prints figures; asserts
 nothing. N synthetic organisations (default 2,000) are added, a hub with 50 relations and 50
-initiatives among them, so the numbers show how pages scale.
+initiatives among them, so the numbers show how pages scale. Last, the blank submission forms
+with their fields kept (peacemap/fragments.py) and rendered whole, to show what keeping saves.
 """
 
 import os
@@ -13,10 +14,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from reference import machine_reference  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 
-from peacemap import create_app  # noqa: E402
+from peacemap import create_app, fragments  # noqa: E402
 from peacemap.demo import loader  # noqa: E402
 from peacemap.extensions import db  # noqa: E402
 from peacemap.models import (  # noqa: E402
@@ -104,6 +107,14 @@ def main():
                 median, p95, queries = measure(client, url)
                 kib = len(client.get(url).data) / 1024
                 print(f"{url:45} {median:10.1f} {p95:8.1f} {queries:8.1f} {kib:6.1f}")
+            print(f"\n{'blank form':45} {'kept ms':>10} {'whole ms':>8}")
+            for url in ["/fr/submit/organisation", "/fr/submit/initiative"]:
+                kept = measure(client, url)[0]
+                fragments.MAX_AGE, saved = -1, fragments.MAX_AGE  # never kept: rendered whole
+                whole = measure(client, url)[0]
+                fragments.MAX_AGE = saved
+                print(f"{url:45} {kept:10.1f} {whole:8.1f}")
+            print(f"\nmachine reference: {machine_reference():.1f} ms")
 
 
 if __name__ == "__main__":

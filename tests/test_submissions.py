@@ -431,23 +431,28 @@ def test_revision_form_shows_organisations_as_lines(client, make_organisation):
         assert _revision_form(submission).leads._value() == "WANEP (wanep)"
 
 
-def test_the_blank_form_is_rendered_once_with_each_visitors_own_tokens(app, monkeypatch):
-    from peacemap.submissions import views
+def test_the_blank_forms_fields_are_rendered_once_with_each_visitors_own_tokens(
+    app, monkeypatch, make_theme
+):
+    from peacemap import fragments
 
     renders = []
-    real = views.render_template
+    real = fragments.render_template
     monkeypatch.setattr(
-        views, "render_template", lambda *a, **k: renders.append(a) or real(*a, **k)
+        fragments, "render_template", lambda *a, **k: renders.append(a[0]) or real(*a, **k)
     )
     first, second = app.test_client(), app.test_client()
     pages = [soup(c.get("/en/submit/organisation")) for c in (first, second, first)]
-    assert len(renders) == 1
+    assert renders == [
+        "submissions/_organisation_fields.html",
+        "submissions/_submitter_fields.html",
+    ]
+    assert all(page.select_one("#name") for page in pages)  # the kept fields are in the page
     tokens = [
         (p.select_one("#csrf_token")["value"], p.select_one("#form_token")["value"]) for p in pages
     ]
     assert len({csrf for csrf, _ in tokens[:2]}) == 2  # each visitor's own session token
     assert len({token for _, token in tokens}) == 3  # a new one-time token every time
-    assert views.CSRF_HOLE not in str(pages[0]) and views.TOKEN_HOLE not in str(pages[0])
     # Each visitor's token is valid in their own session only.
     for client, (csrf, token) in ((first, tokens[0]), (second, tokens[1])):
         data = {**NEW_ORG, "csrf_token": csrf, "form_token": token}
@@ -455,6 +460,36 @@ def test_the_blank_form_is_rendered_once_with_each_visitors_own_tokens(app, monk
     data = {**NEW_ORG, "csrf_token": tokens[0][0], "form_token": "x" * 20}
     assert second.post("/en/submit/organisation", data=data).status_code == 400
     assert db.session.scalar(select(func.count()).select_from(Submission)) == 2
+
+    # Each language has its own; a new theme (a new data version) shows at the next request.
+    french = soup(first.get("/fr/submit/organisation"))
+    assert french.select_one("label[for=name]").get_text(strip=True) == "Nom"
+    assert len(renders) == 4
+    make_theme(slug="new-theme", labels={"en": "A theme added just now"})
+    db.session.commit()
+    page = first.get("/en/submit/organisation").get_data(True)
+    assert "A theme added just now" in page
+    assert len(renders) == 6
+
+
+def test_a_form_with_what_the_visitor_typed_is_never_kept(app, monkeypatch):
+    from peacemap import fragments
+
+    asked = []
+    real = fragments.kept
+    monkeypatch.setattr(fragments, "kept", lambda *a, **k: asked.append(a) or real(*a, **k))
+    client = app.test_client()
+    blank = soup(client.get("/en/submit/organisation"))
+    assert len(asked) == 1  # control: the blank form does use the kept fields
+    data = {
+        "csrf_token": blank.select_one("#csrf_token")["value"],
+        "form_token": blank.select_one("#form_token")["value"],
+        "name": "Typed by me",
+    }
+    response = client.post("/en/submit/organisation", data=data)
+    assert response.status_code == 400
+    assert soup(response).select_one("#name")["value"] == "Typed by me"
+    assert len(asked) == 1
 
 
 def test_signed_in_people_get_the_form_rendered_for_them(client, login):

@@ -1,12 +1,9 @@
 """Public submission pages: choose, propose, correct, report, receipt, track."""
 
-import time
-
 from flask import Blueprint, abort, current_app, render_template, request, session
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from peacemap import pagecache, versions
+from peacemap import fragments
 from peacemap.directory import services as directory
 from peacemap.extensions import db, limiter
 from peacemap.i18n import current_language
@@ -82,44 +79,26 @@ def _receive(form, kind, template, target=None, **context):
             submission=submission,
             code=submissions.tracking_code(form.form_token.data),
         )
-    if request.method == "GET" and target is None and not context and _same_for_everyone(form):
-        return _blank_form(form, kind, template)
+    if request.method == "GET" and target is None and not context and kind in BLANK_FIELDS:
+        # Nobody has typed yet: the record's fields are the same for everyone (fragments.py).
+        context["blank_fields"] = fragments.kept(
+            *BLANK_FIELDS[kind], form=form, target=None, kind=kind
+        )
     status = 400 if request.method == "POST" else 200
     return render_template(template, form=form, target=target, kind=kind, **context), status
 
 
-# A form nobody has typed into is the same page for every visitor who is not signed in, but for
-# its two tokens (the session's CSRF token and the one-time form token): it is rendered once
-# per language, address and data version (the themes it lists are data), and each visitor's
-# tokens are written into the holes left for them. Rendering the organisation form takes about
-# 20 ms; filling it in, a fraction of one.
-CSRF_HOLE = "csrf0token0hole0a7c3e9f"
-TOKEN_HOLE = "form0token0hole0b5d2f1c"  # noqa: S105  (a placeholder, not a secret)
-MAX_AGE = pagecache.PageCache.MAX_AGE
-
-
-def _same_for_everyone(form):
-    has_csrf = hasattr(form, "csrf_token")  # (CSRF protection cannot be off but in tests)
-    return has_csrf and current_user.is_anonymous and not session.get("_flashes")
-
-
-def _blank_form(form, kind, template):
-    csrf_token, form_token = form.csrf_token.current_token, form.form_token.data
-    key = (template, current_language(), request.scheme, request.host)
-    version = versions.version()
-    # (template, language, scheme, host): (version, made, html), for this application
-    blank_forms = current_app.extensions.setdefault("blank_forms", {})
-    kept = blank_forms.get(key)
-    if kept is None or kept[0] != version or time.monotonic() - kept[1] > MAX_AGE:
-        form.csrf_token.current_token, form.form_token.data = CSRF_HOLE, TOKEN_HOLE
-        html = render_template(template, form=form, target=None, kind=kind)
-        if version is not None:
-            if len(blank_forms) >= 64:  # the host is the visitor's to choose
-                blank_forms.clear()
-            blank_forms[key] = (version, time.monotonic(), html)
-    else:
-        html = kept[2]
-    return html.replace(CSRF_HOLE, csrf_token).replace(TOKEN_HOLE, form_token)
+# The fields of each blank form (the includes of its template).
+BLANK_FIELDS = {
+    SubmissionKind.NEW_ORGANISATION: (
+        "submissions/_organisation_fields.html",
+        "submissions/_submitter_fields.html",
+    ),
+    SubmissionKind.NEW_INITIATIVE: (
+        "submissions/_initiative_fields.html",
+        "submissions/_submitter_fields.html",
+    ),
+}
 
 
 @bp.get("/submit")
