@@ -206,7 +206,7 @@ def aggregation_peak(path, rows):
     """Tracemalloc peak (MB) of reading and folding the first `rows` rows of the sheet."""
     tracemalloc.start()
     with open(path, "rb") as handle:
-        header, tags, data = threew.split_header(readers.csv_rows(handle, readers.Reading()))
+        header, tags, data = readers.split_header(readers.csv_rows(handle, readers.Reading()))
         aggregator = threew.Aggregator(threew.organisation_columns(header, tags), set())
         for number, (line, cells) in enumerate(data, start=1):
             aggregator.add(line, cells)

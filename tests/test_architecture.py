@@ -144,3 +144,12 @@ def test_the_readmes_code_layout_matches_the_tree():
     assert missing == []
     rooms = {name.split("/")[1].removesuffix(".py") for name in named if name.count("/") >= 1}
     assert _rooms() - rooms == set()
+
+
+def test_a_cycle_breaks_the_contract(tmp_path):
+    """The control: the readers importing the 3W module back, as they once did."""
+    readers = (ROOT / "peacemap" / "imports" / "readers.py").read_text()
+    readers += "\nfrom peacemap.imports import threew  # noqa: E402, F401\n"
+    result = _copy_with(tmp_path, "imports/readers.py", readers)
+    assert result.returncode != 0
+    assert "No import cycles between siblings BROKEN" in result.stdout

@@ -34,7 +34,7 @@ from peacemap.imports.merging import (
 from peacemap.imports.merging import text as cell_text
 from peacemap.imports.readers import ImportFileError, export_rows, geojson_rows
 from peacemap.models import Organisation, SubmissionKind, Theme
-from peacemap.moderation.services import _changed
+from peacemap.moderation.services import record_change
 from peacemap.places.gazetteer import fold
 from peacemap.records import apply_organisation, new_organisation, organisation_payload
 from peacemap.search import service as search
@@ -247,7 +247,7 @@ class _Importer:
                 record.slug = file_slug  # our own export: keep its address
             fill_places(record, proposed)
             db.session.flush()
-            _changed(record, self.actor, "created", None, note=self.note)
+            record_change(record, self.actor, "created", None, note=self.note)
             return "created", record
         if comparable(organisation_payload(org)) == comparable(proposed):
             return "unchanged", org
@@ -257,7 +257,7 @@ class _Importer:
         before = audit.snapshot(org)
         apply_organisation(org, proposed)
         fill_places(org, proposed)
-        _changed(org, self.actor, "updated", before, note=self.note)
+        record_change(org, self.actor, "updated", before, note=self.note)
         return "updated", org
 
     def _propose(self, kind, payload, target):
@@ -323,8 +323,11 @@ def run(source, fmt, *, publish=False, actor=None, country=None, name=None, prog
 def _import_3w(handle, importer, reading, country, report):
     """Read a 3W sheet (CSV or XLSX) into one record per organisation, then write them."""
     summary = importer.summary
-    read = readers.xlsx_rows if readers.is_zip(handle) else readers.csv_rows
-    header, tags, rows = threew.split_header(read(handle, reading))
+    if readers.is_zip(handle):
+        sheet = readers.xlsx_rows(handle, reading, wanted=threew.organisation_columns)
+    else:
+        sheet = readers.csv_rows(handle, reading)
+    header, tags, rows = readers.split_header(sheet)
     columns = threew.organisation_columns(header, tags)
     if not columns:
         raise ImportFileError(

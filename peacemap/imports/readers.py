@@ -4,6 +4,7 @@ file, except GeoJSON, which only ever comes from our own (bounded) exports."""
 
 import csv
 import io
+import itertools
 import json
 import re
 import zipfile
@@ -13,13 +14,6 @@ import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
 from peacemap.exports.columns import ORGANISATION_HXL
-
-
-def _threew():
-    """The 3W module (imported late: it builds on the readers defined here)."""
-    from peacemap.imports import threew
-
-    return threew
 
 
 class ImportFileError(Exception):
@@ -108,9 +102,9 @@ def _cell_text(value):
     return str(value)
 
 
-def xlsx_rows(handle, reading):
-    """(row number, cells) of the first worksheet with an organisation column, streamed
-    (openpyxl's read-only mode never loads the whole sheet)."""
+def xlsx_rows(handle, reading, wanted=lambda header, tags: True):
+    """(row number, cells) of the first worksheet whose header and HXL tags are `wanted`,
+    streamed (openpyxl's read-only mode never loads the whole sheet)."""
     try:
         book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
@@ -121,10 +115,10 @@ def xlsx_rows(handle, reading):
                 (number, [_cell_text(value) for value in row])
                 for number, row in enumerate(sheet.iter_rows(max_row=2, values_only=True))
             ]
-            if first and _threew().organisation_columns(*_threew().split_header(first)[:2]):
+            if first and wanted(*split_header(first)[:2]):
                 break
         else:
-            raise SheetError("no worksheet has an organisation column")
+            raise SheetError("no worksheet has the columns looked for")
         reading.total = sheet.max_row or 0
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             reading.done = number
@@ -140,11 +134,44 @@ def filled(rows):
             yield line, cells
 
 
+# -- a sheet's layout: a header row, an HXL tag row (hxlstandard.org), or both ----------------
+def is_tag_row(cells):
+    """True for an HXL hashtag row: its first filled cell and most others start with '#'."""
+    filled = [cell.strip() for cell in cells if cell and cell.strip()]
+    tagged = [cell for cell in filled if cell.startswith("#")]
+    return bool(filled) and filled[0].startswith("#") and 2 * len(tagged) >= len(filled)
+
+
+def parse_tag(cell):
+    """('#org', {'acronym'}) from '#org +acronym' (case and spaces ignored), or None."""
+    text = re.sub(r"\s+", "", (cell or "").lower())
+    if not text.startswith("#"):
+        return None
+    tag, *attributes = text.split("+")
+    return tag, frozenset(a for a in attributes if a)
+
+
+def split_header(rows):
+    """(header, HXL tags, data rows) of a sheet: a header row, a tag row, or both in turn."""
+    rows = filled(rows)
+    first = next(rows, None)
+    if first is None or isinstance(first[1], Unreadable):
+        raise SheetError("the file is empty or its first row cannot be read")
+    if is_tag_row(first[1]):
+        return None, first[1], rows
+    second = next(rows, None)
+    if second is None:
+        return first[1], None, rows
+    if not isinstance(second[1], Unreadable) and is_tag_row(second[1]):
+        return first[1], second[1], rows
+    return first[1], None, itertools.chain([second], rows)
+
+
 def export_rows(handle, reading):
     """(line, row dict) for each row of our CSV export (its HXL tag row skipped)."""
     if is_zip(handle):
         raise ImportFileError("this is a spreadsheet (XLSX): the csv format reads CSV files")
-    header, tags, rows = _threew().split_header(csv_rows(handle, reading))
+    header, tags, rows = split_header(csv_rows(handle, reading))
     if header is None:
         header = [HXL_COLUMNS.get(re.sub(r"\s+", "", tag.lower()), "") for tag in tags]
     header = [cell.strip() for cell in header]

@@ -8,7 +8,6 @@ shown at `region` precision: a 3W sheet says where an organisation works, not wh
 offices are.
 """
 
-import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from functools import cache
 from babel import Locale
 from babel.core import get_global
 
-from peacemap.imports.readers import SheetError, Unreadable, filled
+from peacemap.imports.readers import parse_tag
 from peacemap.places.gazetteer import fold
 from peacemap.places.matching import match
 
@@ -131,22 +130,6 @@ def country_code(text):
     return None
 
 
-def is_tag_row(cells):
-    """True for an HXL hashtag row: its first filled cell and most others start with '#'."""
-    filled = [cell.strip() for cell in cells if cell and cell.strip()]
-    tagged = [cell for cell in filled if cell.startswith("#")]
-    return bool(filled) and filled[0].startswith("#") and 2 * len(tagged) >= len(filled)
-
-
-def parse_tag(cell):
-    """('#org', {'acronym'}) from '#org +acronym' (case and spaces ignored), or None."""
-    text = re.sub(r"\s+", "", (cell or "").lower())
-    if not text.startswith("#"):
-        return None
-    tag, *attributes = text.split("+")
-    return tag, frozenset(a for a in attributes if a)
-
-
 def _role_of_tag(tag, attributes):
     """The column role of an HXL hashtag and its attributes, or None."""
     if tag == "#org":
@@ -177,22 +160,6 @@ def find_columns(header, tags):
         if role and role not in columns:
             columns[role] = index
     return columns
-
-
-def split_header(rows):
-    """(header, HXL tags, data rows) of a sheet: a header row, a tag row, or both in turn."""
-    rows = filled(rows)
-    first = next(rows, None)
-    if first is None or isinstance(first[1], Unreadable):
-        raise SheetError("the file is empty or its first row cannot be read")
-    if is_tag_row(first[1]):
-        return None, first[1], rows
-    second = next(rows, None)
-    if second is None:
-        return first[1], None, rows
-    if not isinstance(second[1], Unreadable) and is_tag_row(second[1]):
-        return first[1], second[1], rows
-    return first[1], None, itertools.chain([second], rows)
 
 
 def organisation_columns(header, tags):

@@ -57,7 +57,7 @@ def _reindex(record):
     after_commit(search.reindex, kinds.of(record).name, record.id)
 
 
-def _changed(record, moderator, action, before, submission=None, note=None):
+def record_change(record, moderator, action, before, submission=None, note=None):
     """A record was changed: keep a revision, audit it with before and after, reindex it."""
     revision = audit.add_revision(record, moderator, submission)
     audit.record(
@@ -123,7 +123,7 @@ def approve(submission, moderator, payload=None, note=None):
         before = audit.snapshot(record)
         kinds.of(record).apply(record, proposal(submission))
         action = "updated"
-    _changed(record, moderator, action, before, submission)
+    record_change(record, moderator, action, before, submission)
     return record
 
 
@@ -218,7 +218,7 @@ def rollback(record, revision, moderator):
     kind.apply(record, snapshot, replace_texts=True)
     field = kind.publication_field
     setattr(record, field, snapshot.get(field, getattr(record, field)))
-    return _changed(
+    return record_change(
         record, moderator, "rollback", before, note=f"restored revision {revision.number}"
     )
 
@@ -231,7 +231,7 @@ def set_texts(record, texts, moderator):
     before = audit.snapshot(record)
     for name, by_language in texts.items():
         setattr(record, name, merge_texts(getattr(record, name), by_language))
-    _changed(record, moderator, "translated", before)
+    record_change(record, moderator, "translated", before)
 
 
 def current_payload(record):
