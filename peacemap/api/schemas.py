@@ -1,5 +1,5 @@
 """The parts of the OpenAPI description (openapi.py): query parameters, responses and the
-schemas of what the API returns, written to match peacemap/api/payloads.py."""
+schemas of what the API returns, written to match peacemap/api/resources.py."""
 
 from peacemap.models import InitiativeStatus, LocationPrecision, OrganisationType
 

@@ -5,7 +5,7 @@ from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
 from peacemap.api import openapi
-from peacemap.api.payloads import (
+from peacemap.api.resources import (
     initiative_detail,
     initiative_summary,
     organisation_detail,
