@@ -1,6 +1,7 @@
 """The documented deployment, run for real on loopback: gunicorn with the repository's
 settings behind nginx with its proxy settings. Slow clients must not starve the workers."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -102,7 +103,8 @@ pid {tmp}/nginx.pid;
 error_log {tmp}/nginx-error.log;
 events {{ worker_connections 1024; }}
 http {{
-    access_log off;
+    include {DEPLOY / "nginx-log.conf"};
+    access_log {tmp}/access.log peacemap;
     client_body_temp_path {temp}/body;
     proxy_temp_path {temp}/proxy;
     fastcgi_temp_path {temp}/fastcgi;
@@ -125,7 +127,7 @@ http {{
     try:
         wait_for(app_port)
         wait_for(proxy_port)
-        yield {"app": app_port, "proxy": proxy_port}
+        yield {"app": app_port, "proxy": proxy_port, "access_log": tmp / "access.log"}
     finally:
         for process in (nginx, gunicorn):
             process.terminate()
@@ -189,3 +191,49 @@ def test_healthz_through_the_proxy(site):
     with urllib.request.urlopen(f"http://127.0.0.1:{site['proxy']}/healthz", timeout=5) as answer:  # noqa: S310
         assert answer.status == 200
         assert b'"database"' in answer.read()
+
+
+OWNER_TOKEN = "Zk3q9S8v-SECRET-token_made_for_the_log_test_0123456789"
+
+
+def test_nginx_logs_the_owner_route_never_its_token(site):
+    for path in (f"/fr/owner/{OWNER_TOKEN}", f"/en/owner/{OWNER_TOKEN}?x=1", "/fr/owner"):
+        with contextlib.suppress(urllib.error.HTTPError):
+            urllib.request.urlopen(f"http://127.0.0.1:{site['proxy']}{path}", timeout=10)  # noqa: S310
+    deadline = time.monotonic() + 5
+    log = ""
+    while time.monotonic() < deadline and log.count("/owner") < 3:
+        log = site["access_log"].read_text() if site["access_log"].exists() else ""
+        time.sleep(0.1)
+    assert "GET /fr/owner/<token> " in log and "GET /en/owner/<token>?x=1 " in log
+    assert "GET /fr/owner " in log  # control: the page without a token is logged as it is
+    assert "SECRET" not in log
+
+
+def test_gunicorn_logs_the_owner_route_never_its_token(tmp_path):
+    port = free_port()
+    log = tmp_path / "gunicorn-access.log"
+    env = {
+        **os.environ,
+        "PEACEMAP_INSTANCE_PATH": str(tmp_path / "instance"),
+        "PEACEMAP_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'site.sqlite'}",
+        "PEACEMAP_SECRET_KEY": "deploy-test",
+        "PEACEMAP_WORKERS": "1",
+    }
+    gunicorn = start_gunicorn(port, env, "--access-logfile", str(log))
+    try:
+        wait_for(port)
+        for path in (f"/fr/owner/{OWNER_TOKEN}", "/fr/owner/confirm", "/fr/owner"):
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{path}",
+                headers={"Referer": f"https://peacemap.example.org/ar/owner/{OWNER_TOKEN}"},
+            )
+            with contextlib.suppress(urllib.error.HTTPError):
+                urllib.request.urlopen(request, timeout=10)  # noqa: S310
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=10)
+    text = log.read_text()
+    assert "GET /fr/owner/<token> " in text and "/ar/owner/<token>" in text
+    assert "/fr/owner/confirm " in text and "GET /fr/owner " in text  # controls
+    assert "SECRET" not in text

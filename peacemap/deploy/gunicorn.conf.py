@@ -7,6 +7,9 @@ variable named next to it.
 
 import multiprocessing
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 bind = os.environ.get("PEACEMAP_BIND", "127.0.0.1:8000")
 # Two workers per core plus one: requests are short and mostly wait on the database.
@@ -27,6 +30,23 @@ limit_request_field_size = 8190
 forwarded_allow_ips = os.environ.get("PEACEMAP_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 errorlog = "-"
+# An owner link (/<lang>/owner/<token>) opens an organisation's owner pages: the access log
+# keeps its route, never its token (nginx.conf's log format does the same in front).
+OWNER_TOKEN = re.compile(r"(/[a-z]{2}/owner/)(?!(?:confirm|hide|show|sign-out)\b)[^/?\s\"]+")
+
+
+class AccessLogger(Logger):
+    """gunicorn's logger, with owner tokens taken out of the logged request, path and referrer."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U", "f"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = OWNER_TOKEN.sub(r"\1<token>", atoms[key])
+        return atoms
+
+
+logger_class = AccessLogger
 preload_app = False  # each worker opens its own database connections
 
 
