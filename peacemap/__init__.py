@@ -54,12 +54,21 @@ def create_app(test_config=None):
     from peacemap.map.views import vendor as vendor_bp
     from peacemap.moderation import record_views, user_views, views  # noqa: F401 (routes)
     from peacemap.moderation.blueprint import bp as moderation_bp
+    from peacemap.owners.views import bp as owners_bp
     from peacemap.search.views import api as search_api_bp
     from peacemap.search.views import bp as search_bp
     from peacemap.submissions.typeahead import bp as typeahead_bp
     from peacemap.submissions.views import bp as submissions_bp
 
-    blueprints = (directory_bp, submissions_bp, accounts_bp, moderation_bp, search_bp, map_bp)
+    blueprints = (
+        directory_bp,
+        submissions_bp,
+        owners_bp,
+        accounts_bp,
+        moderation_bp,
+        search_bp,
+        map_bp,
+    )
     for blueprint in (
         *blueprints,
         api.bp,

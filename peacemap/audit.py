@@ -72,3 +72,18 @@ def revisions(obj):
 
 
 MODELS = kinds.MODELS
+
+
+def changed(obj, actor, action, before, submission=None, note=None):
+    """A record was changed: keep a revision and audit it with before and after (the caller
+    reindexes it). `action` is "created", "updated", "confirmed", and so on."""
+    revision = add_revision(obj, actor, submission)
+    record(
+        actor,
+        f"{kinds.of(obj).name}.{action}",
+        obj,
+        before=before,
+        after=revision.snapshot,
+        note=note,
+    )
+    return revision

@@ -19,6 +19,7 @@ users_cli = AppGroup("users", help="Moderator and administrator accounts.")
 translate_cli = AppGroup("translate", help="Interface translations (en, fr, ar).")
 search_cli = AppGroup("search", help="The full-text search index.")
 data_cli = AppGroup("data", help="Imports, backups and restores.")
+records_cli = AppGroup("records", help="Listings over time: reminders to owners, freshness.")
 
 
 @demo_cli.command("load")
@@ -268,7 +269,20 @@ def translate_compile():
     _pybabel("compile", "-d", "translations", "--use-fuzzy")
 
 
+@records_cli.command("remind")
+def records_remind():
+    """Remind owners of listings not confirmed for a year; mark listings stale after 18 months.
+
+    Run it daily (cron: `15 6 * * * cd /srv/peacemap && .venv/bin/flask records remind`);
+    a second run the same day does nothing."""
+    from peacemap.owners import services as owners
+
+    reminded, stale = owners.remind()
+    db.session.commit()
+    click.echo(f"{reminded} owners reminded, {stale} listings newly marked as possibly out of date")
+
+
 def init_app(app):
     """Register the command groups."""
-    for group in (demo_cli, users_cli, translate_cli, search_cli, data_cli):
+    for group in (demo_cli, users_cli, translate_cli, search_cli, data_cli, records_cli):
         app.cli.add_command(group)

@@ -61,6 +61,18 @@ class Defaults:
     # account must have a second factor (TOTP) before it reaches a moderator page.
     REQUIRE_TWO_FACTOR = True
     TRACK_RATE_LIMIT = "20 per hour"
+    # The organisation decides (peacemap/owners/): its mailed link works once and for this many
+    # hours, and opens an owner session of this many minutes.
+    OWNER_LINK_HOURS = 72
+    # Freshness (`flask records remind`, daily): a verification holds this many years; owners
+    # are reminded after REMIND_MONTHS without a confirmation, and a listing nobody confirmed
+    # or checked for STALE_MONTHS is marked as possibly out of date.
+    VERIFICATION_YEARS = 2
+    REMIND_MONTHS = 12
+    STALE_MONTHS = 18
+    OWNER_SESSION_MINUTES = 30
+    OWNER_LINK_RATE_LIMIT = "5 per hour;20 per day"  # per address asking, for /owner
+    DANGER_RATE_LIMIT = "3 per hour;10 per day"  # "this listing puts us in danger", per address
     API_RATE_LIMIT = "300 per minute"  # per address, for every /api/v1/ endpoint
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "UTC"

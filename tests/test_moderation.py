@@ -438,7 +438,8 @@ def test_new_member_of_a_network_appears_among_its_members(client, login, make_o
     fill_and_post(
         client,
         f"/en/moderation/{submission.id}",
-        {},
+        # Shown as sent before WANEP Mali confirms: the moderator says why that is safe.
+        {"approve-wider_reason": "WANEP lists its Mali office on its own website."},
         selector=f"form[action='/en/moderation/{submission.id}/approve']",
     )
     members = soup(client.get("/en/organisations/wanep")).select_one("#members").find_next("ul")

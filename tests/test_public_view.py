@@ -239,6 +239,9 @@ def public_urls(app, records):
         "exports.organisations_hsds": [("/api/v1/exports/organisations.hsds.json", {})],
         "exports.initiatives_csv": [("/api/v1/exports/initiatives.csv", {})],
         "exports.initiatives_geojson": [("/api/v1/exports/initiatives.geojson", {})],
+        "owners.home": pages("/{lang}/owner"),
+        "owners.redeem": [("/fr/owner/not-a-token", {})],
+        "owners.danger": [(f"/en/organisations/{org.slug}/danger", {}) for org in orgs],
     }
     public = {
         rule.endpoint
@@ -448,9 +451,11 @@ MAY_READ_PRIVATE = (
     "peacemap/imports/merging.py",
     "peacemap/imports/threew.py",
     "peacemap/imports/views.py",
+    "peacemap/owners/",  # the owner pages: an organisation's own data, once it proved its mailbox
 )
-# Templates that only moderators, account holders or the moderators' mail see.
-PRIVATE_TEMPLATES = ("moderation/", "accounts/", "mail/")
+# Templates that only moderators, account holders, the moderators' mail or an organisation in
+# its own owner session see.
+PRIVATE_TEMPLATES = ("moderation/", "accounts/", "mail/", "owners/owner.html")
 
 
 LOADERS = {"selectinload", "joinedload", "subqueryload", "raiseload"}

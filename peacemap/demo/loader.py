@@ -14,10 +14,12 @@ from peacemap.models import (
     Initiative,
     InitiativeOrganisation,
     Organisation,
+    OwnerConsent,
     Relationship,
     Theme,
 )
 from peacemap.places.service import location_for
+from peacemap.public.consent import LEGACY_NOTE
 
 DATA_FILE = Path(__file__).with_name("data.json")
 
@@ -65,6 +67,9 @@ def load(data):
             phone=spec.get("phone"),
             contacts_public=spec.get("contacts_public", False),
             location_precision=spec.get("location_precision", "commune"),
+            # The demo content is written from the organisations' own public documents.
+            owner_consent=OwnerConsent.PUBLIC_SOURCES,
+            consent_note=LEGACY_NOTE,
             language=spec.get("language", "fr"),
             summary=spec.get("summary", {}),
             description=spec.get("description", {}),

@@ -11,6 +11,7 @@ from peacemap.directory.forms import (
     validated_query,
 )
 from peacemap.i18n import country_name, current_language, localized, query_args, region_name
+from peacemap.public import consent
 from peacemap.public import view as public
 from peacemap.public.jsonld import organisation_jsonld
 from peacemap.public.places import visible_places
@@ -94,6 +95,7 @@ def organisation(slug):
         places=visible_places(org),
         contacts=public.contacts(org),
         verification=public.verification(org),
+        confirmation=consent.confirmation(org),
         related=services.related_organisations(org),
     )
 

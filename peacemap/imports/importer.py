@@ -33,8 +33,9 @@ from peacemap.imports.merging import (
 )
 from peacemap.imports.merging import text as cell_text
 from peacemap.imports.readers import ImportFileError, export_rows, geojson_rows
-from peacemap.models import Organisation, SubmissionKind, Theme
+from peacemap.models import Organisation, OwnerConsent, SubmissionKind, Theme
 from peacemap.moderation.services import record_change
+from peacemap.owners import services as owners
 from peacemap.places.gazetteer import fold
 from peacemap.records import apply_organisation, new_organisation, organisation_payload
 from peacemap.search import service as search
@@ -239,6 +240,8 @@ class _Importer:
     def _write(self, org, proposed, file_slug):
         """(outcome, record): "created", "updated" or "unchanged", and the record if any."""
         if org is None:
+            if owners.on_do_not_list(proposed):
+                raise ValueError("this organisation asked not to be listed (do-not-list register)")
             if not self.publish:
                 created = self._propose(SubmissionKind.NEW_ORGANISATION, proposed, None)
                 return ("created" if created else "unchanged"), None
@@ -246,6 +249,9 @@ class _Importer:
             if file_slug and SLUG.fullmatch(file_slug) and file_slug not in self.slugs:
                 record.slug = file_slug  # our own export: keep its address
             fill_places(record, proposed)
+            # An import publishes data already public (an OCHA sheet, our own export).
+            record.owner_consent = OwnerConsent.PUBLIC_SOURCES
+            record.consent_note = self.note or "imported from a public data file"
             db.session.flush()
             record_change(record, self.actor, "created", None, note=self.note)
             return "created", record

@@ -12,11 +12,13 @@ from peacemap.models.directory import (
 )
 from peacemap.models.enums import (
     AchievementScope,
+    HiddenBy,
     InitiativeRole,
     InitiativeStatus,
     LinkVisibility,
     LocationPrecision,
     OrganisationType,
+    OwnerConsent,
     PublicationStatus,
     RelationshipKind,
     Role,
@@ -24,6 +26,7 @@ from peacemap.models.enums import (
     SubmissionState,
     VerificationLevel,
 )
+from peacemap.models.owners import ConsentRecord, DoNotList, OwnerToken
 from peacemap.models.state import Counter
 from peacemap.models.workflow import AuditEvent, RecoveryCode, Revision, Submission, User
 
@@ -31,7 +34,10 @@ __all__ = [
     "Achievement",
     "AchievementScope",
     "AuditEvent",
+    "ConsentRecord",
     "Counter",
+    "DoNotList",
+    "HiddenBy",
     "Identifier",
     "Initiative",
     "InitiativeOrganisation",
@@ -42,6 +48,8 @@ __all__ = [
     "LocationPrecision",
     "Organisation",
     "OrganisationType",
+    "OwnerConsent",
+    "OwnerToken",
     "PublicationStatus",
     "Relationship",
     "RecoveryCode",

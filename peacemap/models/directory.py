@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     UniqueConstraint,
     select,
 )
@@ -20,11 +21,13 @@ from peacemap.extensions import db
 from peacemap.models.base import JSONType, UTCDateTime, enum_column, utcnow
 from peacemap.models.enums import (
     AchievementScope,
+    HiddenBy,
     InitiativeRole,
     InitiativeStatus,
     LinkVisibility,
     LocationPrecision,
     OrganisationType,
+    OwnerConsent,
     PublicationStatus,
     RelationshipKind,
     VerificationLevel,
@@ -117,6 +120,11 @@ class Organisation(db.Model):
     )
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What was checked, and until when the check holds (VERIFICATION_YEARS after it).
+    verification_evidence: Mapped[str | None] = mapped_column(Text)
+    verification_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by `flask records remind` when nobody has confirmed or checked it for 18 months.
+    stale_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[PublicationStatus] = mapped_column(
         enum_column(PublicationStatus), default=PublicationStatus.PUBLISHED, index=True
     )
@@ -126,6 +134,22 @@ class Organisation(db.Model):
         enum_column(LocationPrecision), default=LocationPrecision.COMMUNE
     )
     contacts_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The organisation's say (peacemap/owners/): until it confirms, a listing that a third party
+    # sent is shown at the most protective choices, unless a moderator wrote why wider is safe.
+    owner_consent: Mapped[OwnerConsent] = mapped_column(
+        enum_column(OwnerConsent), default=OwnerConsent.UNCONFIRMED
+    )
+    consent_note: Mapped[str | None] = mapped_column(Text)  # why wider is safe; how consent came
+    owner_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    owner_mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The contact address came from the organisation itself (it sent its own listing, or a
+    # moderator checked it): only then may a confirmation from it widen what is shown at once.
+    contact_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Choices the organisation asked for that would show more, waiting for a moderator.
+    pending_choices: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
+    # "Hide us now": unpublished at once; only the owner or an admin brings it back.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by: Mapped[HiddenBy | None] = mapped_column(enum_column(HiddenBy), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -162,6 +186,12 @@ class Organisation(db.Model):
             "verification_level = 'none' OR verified_at IS NOT NULL", name="verified_when"
         ),
     )
+
+    @property
+    def verification_expired(self):
+        """True when the last verification's check no longer holds."""
+        expires = self.verification_expires_at
+        return expires is not None and expires <= utcnow()
 
     @property
     def is_published(self):
@@ -279,6 +309,12 @@ class Initiative(db.Model):
             "end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates"
         ),
     )
+
+    @property
+    def verification_expired(self):
+        """True when the last verification's check no longer holds."""
+        expires = self.verification_expires_at
+        return expires is not None and expires <= utcnow()
 
     @property
     def is_published(self):

@@ -59,6 +59,21 @@ class VerificationLevel(LabelledEnum):
     FIELD_VERIFIED = "field_verified", _l("Verified in the field")
 
 
+class OwnerConsent(LabelledEnum):
+    """On what grounds a listing shows what it shows (issue: the organisation decides)."""
+
+    UNCONFIRMED = "unconfirmed", _l("Not yet confirmed by the organisation")
+    PUBLIC_SOURCES = "public_sources", _l("Shown from public sources")
+    CONFIRMED = "confirmed", _l("Confirmed by the organisation")
+
+
+class HiddenBy(LabelledEnum):
+    """Who hid a listing at once ("hide us now")."""
+
+    OWNER = "owner", _l("The organisation")
+    DANGER_REQUEST = "danger_request", _l("A request from its profile")
+
+
 class RelationshipKind(LabelledEnum):
     MEMBER_OF = "member_of", _l("Member of")
     PARTNER_OF = "partner_of", _l("Partner of")

@@ -3,7 +3,16 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peacemap.extensions import db
@@ -88,6 +97,8 @@ class Submission(db.Model):
     submitter_email: Mapped[str | None] = mapped_column(String(254))
     submitter_role: Mapped[str | None] = mapped_column(String(200))
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Sent by the organisation itself from its owner page: shown first in the queue.
+    from_owner: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The interface language the submitter used: their notifications are written in it.
     language: Mapped[str] = mapped_column(String(5), default="fr")
     # Only a hash of the tracking code is kept: the code itself is shown once.

@@ -2,7 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, HiddenField, IntegerField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -98,12 +106,52 @@ class ConfirmForm(FlaskForm):
     """A button with a CSRF token and nothing else."""
 
 
+class OwnerForm(FlaskForm):
+    """What a moderator records of the organisation's say: its address checked, or its
+    consent given some other way than through its owner page."""
+
+    address_checked = BooleanField(
+        _l("The contact address is the organisation's own (checked by a moderator)")
+    )
+    how = TextAreaField(
+        _l("Confirmed through a moderator: how the organisation gave its consent"),
+        description=_l("For example: by phone with its coordinator on 3 March, who chose these."),
+        validators=[Optional(), NOTE_LENGTH],
+    )
+
+
+class PendingForm(FlaskForm):
+    """Let the organisation's wider choices take effect, or decline them."""
+
+    decision = SelectField(
+        _l("Decision"),
+        choices=[
+            SelectChoice("approve", _l("Show more, as asked")),
+            SelectChoice("decline", _l("Decline")),
+        ],
+        validators=[DataRequired()],
+    )
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), NOTE_LENGTH])
+
+
 def approve_form_classes():
     """Forms to approve (optionally after editing) organisation and initiative proposals."""
     from peacemap.submissions.forms import InitiativeFields, OrganisationFields
 
     class ApproveOrganisationForm(OrganisationFields):
         note = TextAreaField(_l("Note (optional)"), validators=[Optional(), NOTE_LENGTH])
+        wider_reason = TextAreaField(
+            _l("Show it as sent before the organisation confirms, because…"),
+            description=_l(
+                "Leave empty to show the protective choices until the organisation confirms: "
+                "the country only, no contacts, no names of the organisations it works with."
+            ),
+            validators=[Optional(), NOTE_LENGTH],
+        )
+        register_override = TextAreaField(
+            _l("Administrators: list it although it asked not to be listed, because…"),
+            validators=[Optional(), NOTE_LENGTH],
+        )
 
     class ApproveInitiativeForm(InitiativeFields):
         note = TextAreaField(_l("Note (optional)"), validators=[Optional(), NOTE_LENGTH])

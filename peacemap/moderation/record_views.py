@@ -13,12 +13,15 @@ from peacemap.extensions import db
 from peacemap.models import (
     AuditEvent,
     Initiative,
+    LocationPrecision,
     Organisation,
     Revision,
+    Role,
 )
 from peacemap.moderation import forms
 from peacemap.moderation import services as moderation
 from peacemap.moderation.blueprint import bp
+from peacemap.owners import services as owners
 from peacemap.pagination import paginate
 from peacemap.records import TEXT_FIELDS
 
@@ -43,11 +46,19 @@ def audit_log():
 @bp.get("/records")
 @moderator_required
 def records():
-    """All organisations and initiatives, published or not."""
-    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    """All organisations and initiatives, published or not; `?stale=1`: only the organisations
+    that may be out of date."""
+    stale_only = request.args.get("stale") == "1"
+    stmt = select(Organisation).order_by(Organisation.name)
+    if stale_only:
+        stmt = stmt.where(Organisation.stale_since.is_not(None))
+    organisations = db.session.scalars(stmt).all()
     initiatives = db.session.scalars(select(Initiative).order_by(Initiative.slug)).all()
     return render_template(
-        "moderation/records.html", organisations=organisations, initiatives=initiatives
+        "moderation/records.html",
+        organisations=organisations,
+        initiatives=[] if stale_only else initiatives,
+        stale_only=stale_only,
     )
 
 
@@ -75,6 +86,11 @@ def record(kind, slug):
         ),
         publication_form=forms.PublicationForm(prefix="publication"),
         rollback_form=forms.ConfirmForm(prefix="rollback"),
+        owner_form=forms.OwnerForm(
+            prefix="owner", address_checked=getattr(obj, "contact_verified", False)
+        ),
+        pending_form=forms.PendingForm(prefix="pending"),
+        precisions={member.value: member.label for member in LocationPrecision},
     )
 
 
@@ -128,7 +144,13 @@ def publication(kind, slug):
     form = forms.PublicationForm(prefix="publication")
     if not form.validate_on_submit():
         abort(400)
-    moderation.set_published(obj, not obj.is_published, current_user, form.note.data)
+    if getattr(obj, "hidden_at", None) is not None:
+        # Hidden at once by its owner or a danger request: only an admin brings it back.
+        if current_user.role != Role.ADMIN:
+            abort(403)
+        owners.show_again(obj, actor=current_user)
+    else:
+        moderation.set_published(obj, not obj.is_published, current_user, form.note.data)
     db.session.commit()
     flash(_("Published.") if obj.is_published else _("Unpublished."))
     return redirect(url_for(".record", kind=kind, slug=slug))
@@ -154,3 +176,34 @@ def rollback(kind, slug, number):
     db.session.commit()
     flash(_("Revision %(number)s restored.", number=number))
     return redirect(url_for(".record", kind=kind, slug=obj.slug))
+
+
+@bp.post("/organisations/<slug>/owner")
+@moderator_required
+def owner(slug):
+    """Record that the contact address was checked, or a consent given through a moderator."""
+    org = _record_or_404("organisations", slug)
+    form = forms.OwnerForm(prefix="owner")
+    if not form.validate_on_submit():
+        abort(400)
+    if bool(form.address_checked.data) != org.contact_verified:
+        owners.set_address_checked(org, bool(form.address_checked.data), current_user)
+    if (form.how.data or "").strip():
+        owners.confirm_through_moderator(org, current_user, form.how.data.strip())
+    db.session.commit()
+    flash(_("Saved."))
+    return redirect(url_for(".record", kind="organisations", slug=slug))
+
+
+@bp.post("/organisations/<slug>/pending")
+@moderator_required
+def pending(slug):
+    """Let the organisation's wider choices take effect, or decline them."""
+    org = _record_or_404("organisations", slug)
+    form = forms.PendingForm(prefix="pending")
+    if not form.validate_on_submit() or not org.pending_choices:
+        abort(400)
+    owners.decide_pending(org, current_user, form.decision.data == "approve", form.note.data)
+    db.session.commit()
+    flash(_("Decision saved."))
+    return redirect(url_for(".record", kind="organisations", slug=slug))

@@ -1,5 +1,10 @@
 """Decisions on submissions and on published records. Services flush; views commit."""
 
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+
 from peacemap import audit, kinds, notifications
 from peacemap.effects import after_commit
 from peacemap.extensions import db
@@ -7,11 +12,13 @@ from peacemap.models import (
     Initiative,
     Organisation,
     PublicationStatus,
+    Role,
     SubmissionKind,
     SubmissionState,
     VerificationLevel,
 )
 from peacemap.models.base import utcnow
+from peacemap.owners import services as owners
 from peacemap.public import view as public
 from peacemap.records import (
     merge_texts,
@@ -30,6 +37,10 @@ TRANSITIONS = {
 
 class DecisionError(ValueError):
     """The submission's state does not allow this decision."""
+
+
+class NotToBeListed(ValueError):
+    """The organisation asked not to be listed (the do-not-list register)."""
 
 
 def _decide(submission, state, moderator, note):
@@ -59,15 +70,7 @@ def _reindex(record):
 
 def record_change(record, moderator, action, before, submission=None, note=None):
     """A record was changed: keep a revision, audit it with before and after, reindex it."""
-    revision = audit.add_revision(record, moderator, submission)
-    audit.record(
-        moderator,
-        f"{kinds.of(record).name}.{action}",
-        record,
-        before=before,
-        after=revision.snapshot,
-        note=note,
-    )
+    revision = audit.changed(record, moderator, action, before, submission, note)
     _reindex(record)
     return revision
 
@@ -97,10 +100,13 @@ def proposal(submission):
     return submission.payload
 
 
-def approve(submission, moderator, payload=None, note=None):
+def approve(submission, moderator, payload=None, note=None, wider_reason=None, override=None):
     """Publish what the submission proposes (as edited by the moderator, if `payload`).
 
-    Returns the created or updated record (None for a report, which is only acknowledged).
+    A new organisation is shown at the protective choices until it confirms, unless the
+    moderator gives the `wider_reason` why wider is safe; one that matches the
+    do-not-list register is refused unless an admin gives the `override` reason. Returns the
+    created or updated record (None for a report, which is only acknowledged).
     """
     if payload is not None:
         if payload != submission.payload:
@@ -114,7 +120,17 @@ def approve(submission, moderator, payload=None, note=None):
     record = target_of(submission)
     before = None
     if record is None:
-        create = new_initiative if is_initiative_submission(submission) else new_organisation
+        new_org = not is_initiative_submission(submission)
+        if new_org and owners.on_do_not_list(submission.payload):
+            if not (override and moderator.role == Role.ADMIN):
+                raise NotToBeListed(
+                    _(
+                        "This organisation asked not to be listed: only an administrator "
+                        "can list it, with a reason."
+                    )
+                )
+            audit.record(moderator, "submission.do_not_list_override", submission, note=override)
+        create = new_organisation if new_org else new_initiative
         record = create(proposal(submission))
         db.session.flush()
         setattr(submission, f"{kinds.of(record).name}_id", record.id)
@@ -123,6 +139,10 @@ def approve(submission, moderator, payload=None, note=None):
         before = audit.snapshot(record)
         kinds.of(record).apply(record, proposal(submission))
         action = "updated"
+        if isinstance(record, Organisation) and (before.get("email") or None) != record.email:
+            owners.address_changed(record, before.get("email"))
+    if isinstance(record, Organisation) and action == "created":
+        owners.listed(record, wider_reason)
     record_change(record, moderator, action, before, submission)
     return record
 
@@ -179,8 +199,13 @@ def verify(organisation, level, moderator, note=None):
     organisation.verification_level = level
     if level == VerificationLevel.NONE:
         organisation.verified_by, organisation.verified_at = None, None
+        organisation.verification_evidence = organisation.verification_expires_at = None
     else:
         organisation.verified_by, organisation.verified_at = moderator, utcnow()
+        organisation.verification_evidence = note or None
+        years = current_app.config["VERIFICATION_YEARS"]
+        organisation.verification_expires_at = utcnow() + timedelta(days=round(365.25 * years))
+        organisation.stale_since = None
     audit.record(
         moderator,
         "organisation.verification",

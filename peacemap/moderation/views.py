@@ -99,7 +99,8 @@ def queue():
     if form.age.data:
         stmt = stmt.where(Submission.created_at < utcnow() - timedelta(days=int(form.age.data)))
     page = paginate(
-        stmt.order_by(Submission.created_at, Submission.id),
+        # What organisations send about their own listing comes first.
+        stmt.order_by(Submission.from_owner.desc(), Submission.created_at, Submission.id),
         form.page.data or 1,
         current_app.config["PAGE_SIZE"],
     )
@@ -210,7 +211,19 @@ def approve(submission_id):
                 _("Say in the note why these relationships are shown differently.")
             )
             return _review(submission, 400, approve_form=form)
-    record = moderation.approve(submission, current_user, payload, form.note.data)
+    try:
+        record = moderation.approve(
+            submission,
+            current_user,
+            payload,
+            form.note.data,
+            wider_reason=getattr(form, "wider_reason", None) and form.wider_reason.data,
+            override=getattr(form, "register_override", None) and form.register_override.data,
+        )
+    except moderation.NotToBeListed as refused:
+        db.session.rollback()
+        form.note.errors.append(str(refused))
+        return _review(submission, 400, approve_form=form)
     if record is None:
         return _decided(submission, _("Report marked as handled."))
     return _decided(submission, _("Approved and published."))

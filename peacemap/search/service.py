@@ -80,6 +80,8 @@ def search(text, filters, page=1, per_page=20, sort="relevance", lang="fr"):
         record = records.get((kind, number))
         if record is not None:  # unpublished since it was indexed: never shown
             hits.append(Hit(kind, record, snippet(_summary(record, lang), terms)))
+    # Nor counted: a listing hidden a moment ago must not show as "1 result" with nothing.
+    total -= len(found) - len(hits)
     return Results(hits, total, page, per_page, facets, suggestion, truncated=truncated)
 
 

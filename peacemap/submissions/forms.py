@@ -39,10 +39,8 @@ from peacemap.submissions.fields import (
     lines,
 )
 from peacemap.templating import web_url
+from peacemap.validators import EMAIL
 
-EMAIL = Regexp(
-    r"^[^@\s<>]{1,64}@[^@\s<>]+\.[^@\s<>]{2,}$", message=_l("Enter a valid email address.")
-)
 IDENTIFIER = re.compile(r"^[A-Z]{2}-[A-Z0-9]{2,10}:\S{1,100}$")
 
 

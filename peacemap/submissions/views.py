@@ -14,6 +14,7 @@ from peacemap.models import (
     SubmissionKind,
     SubmissionState,
 )
+from peacemap.owners import tokens as owner_tokens
 from peacemap.public import view as public
 from peacemap.submissions import forms
 from peacemap.submissions import services as submissions
@@ -73,6 +74,12 @@ def _receive(form, kind, template, target=None, **context):
             target=target,
             language=current_language(),
         )
+        if (
+            kind == SubmissionKind.CORRECTION
+            and target is not None
+            and target == owner_tokens.current()
+        ):
+            submission.from_owner = True  # sent from the organisation's own owner session
         db.session.commit()
         return render_template(
             "submissions/receipt.html",

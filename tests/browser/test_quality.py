@@ -30,6 +30,8 @@ PUBLIC_PAGES = [
     "/submit/initiative",
     "/organisations/wanep/suggest",
     "/organisations/wanep/report",
+    "/organisations/wanep/danger",
+    "/owner",
     "/track",
     "/login",
     "/no-such-page",
