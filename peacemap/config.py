@@ -73,6 +73,9 @@ class Defaults:
     OWNER_SESSION_MINUTES = 30
     OWNER_LINK_RATE_LIMIT = "5 per hour;20 per day"  # per address asking, for /owner
     DANGER_RATE_LIMIT = "3 per hour;10 per day"  # "this listing puts us in danger", per address
+    # Visitors writing to an organisation through its profile: per visitor, and per organisation.
+    WRITE_RATE_LIMIT = "3 per hour;10 per day"
+    WRITE_RATE_LIMIT_PER_ORGANISATION = "20 per day"
     API_RATE_LIMIT = "300 per minute"  # per address, for every /api/v1/ endpoint
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "UTC"

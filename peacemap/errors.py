@@ -23,6 +23,25 @@ MESSAGES = {
 }
 
 
+# Form fields that are not what a person wrote: tokens, the anti-bot field, secrets.
+NOT_TYPED = ("csrf_token", "form_token", "homepage", "password", "code", "token")
+
+
+def typed_text():
+    """What the person typed in the form they sent (a refused POST loses nothing): the
+    values of its text fields, to copy before trying again."""
+    if request.method != "POST" or request.mimetype not in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        return []
+    return [
+        value
+        for name, value in request.form.items(multi=True)
+        if value.strip() and len(value) > 2 and not name.rsplit("-", 1)[-1].endswith(NOT_TYPED)
+    ]
+
+
 def render_error(error):
     """Render an HTTP error as JSON for the API and as a page everywhere else."""
     code = error.code or 500
@@ -38,7 +57,11 @@ def render_error(error):
         response.status_code = code
         return response
     try:
-        return render_template("errors/error.html", code=code, message=message, detail=detail), code
+        typed = typed_text() if code in (429, 503) else []
+        page = render_template(
+            "errors/error.html", code=code, message=message, detail=detail, typed=typed
+        )
+        return page, code
     except Exception:  # the page itself failed (database down...): plain text, still no trace
         current_app.logger.exception("Error page failed to render")
         return Response(f"Error {code}", status=code, mimetype="text/plain")

@@ -575,3 +575,83 @@ def test_a_group_without_a_mailbox_confirms_through_a_moderator(app, client, lis
     assert "Confirmé par l’organisation" in app.test_client().get(
         f"/fr/organisations/{org.slug}"
     ).get_data(as_text=True)
+
+
+# -- reaching an organisation whose contacts are private ---------------------------------------
+def test_visitors_write_through_the_profile_only_when_the_organisation_turned_it_on(
+    app, listed, outbox
+):
+    org = listed()
+    visitor = app.test_client()
+    assert visitor.get(f"/fr/organisations/{org.slug}/write").status_code == 404  # off by default
+    owner = open_owner_page(app, outbox)
+    confirm(owner)
+    page = soup(owner.get("/fr/owner"))
+    assert page.select_one("form[action$='/owner/contact-form']")
+    fill_and_post(
+        owner, "/fr/owner", {"contact-contact_form": "y"}, selector="form[action$='/contact-form']"
+    )
+    profile = visitor.get(f"/fr/organisations/{org.slug}").get_data(as_text=True)
+    assert f"/fr/organisations/{org.slug}/write" in profile and EMAIL not in profile
+    form = visitor.get(f"/fr/organisations/{org.slug}/write").get_data(as_text=True)
+    assert EMAIL not in form
+    before = len(outbox())
+    text = "<b>Bonjour</b>, nous voudrions travailler avec vous à Ségou."
+    sent = fill_and_post(
+        visitor,
+        f"/fr/organisations/{org.slug}/write",
+        {"write-message": text, "write-reply_to": "visiteur@example.org"},  # not ticked
+    )
+    assert sent.status_code == 200 and EMAIL not in sent.get_data(as_text=True)
+    fill_and_post(
+        visitor,
+        f"/fr/organisations/{org.slug}/write",
+        {
+            "write-message": "Second message, with my address.",
+            "write-reply_to": "visiteur@example.org",
+            "write-share_reply_to": "y",
+        },
+    )
+    fill_and_post(  # a bot fills the hidden field: told all went well, nothing is sent
+        visitor,
+        f"/fr/organisations/{org.slug}/write",
+        {"write-message": "Spam spam spam spam.", "write-homepage": "http://spam.example"},
+    )
+    messages = outbox()[before:]
+    assert [m["To"] for m in messages] == [EMAIL, EMAIL]
+    first, second = (m.get_content() for m in messages)
+    assert text in first and "visiteur@example.org" not in first
+    assert messages[0]["Content-Type"].startswith("text/plain")
+    assert "visiteur@example.org" in second and messages[1]["Reply-To"] == "visiteur@example.org"
+    assert f"/fr/organisations/{org.slug}/report" in first  # a way to report abuse
+    # The log keeps that messages were sent, never their text.
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "organisation.message_sent")
+    ).all()
+    assert len(events) == 2
+    assert all("Bonjour" not in str((e.before, e.after, e.note)) for e in events)
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, WRITE_RATE_LIMIT_PER_ORGANISATION="2 per day")
+def test_messages_to_one_organisation_are_limited_whoever_sends_them(app, listed, outbox):
+    org = listed()
+    owner = open_owner_page(app, outbox)
+    confirm(owner)
+    fill_and_post(
+        owner, "/fr/owner", {"contact-contact_form": "y"}, selector="form[action$='/contact-form']"
+    )
+    statuses = []
+    for number in range(3):
+        visitor = app.test_client()  # (one address for all, but the per-visitor limit is 3)
+        response = fill_and_post(
+            visitor,
+            f"/fr/organisations/{org.slug}/write",
+            {"write-message": f"Message number {number} to the organisation."},
+        )
+        statuses.append(response.status_code)
+    assert statuses == [200, 200, 429]
+    # What the third visitor typed comes back to be copied, as text.
+    refused = soup(response)
+    assert [box.get_text() for box in refused.select("textarea[readonly]")] == [
+        "Message number 2 to the organisation."
+    ]

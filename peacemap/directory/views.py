@@ -96,6 +96,7 @@ def organisation(slug):
         contacts=public.contacts(org),
         verification=public.verification(org),
         confirmation=consent.confirmation(org),
+        takes_messages=consent.takes_messages(org),
         related=services.related_organisations(org),
     )
 

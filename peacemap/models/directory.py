@@ -145,6 +145,9 @@ class Organisation(db.Model):
     # The contact address came from the organisation itself (it sent its own listing, or a
     # moderator checked it): only then may a confirmation from it widen what is shown at once.
     contact_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Off by default: once it has confirmed its listing, the organisation may let visitors write
+    # to it through the site, its address staying hidden (peacemap/owners/).
+    contact_form: Mapped[bool] = mapped_column(Boolean, default=False)
     # Choices the organisation asked for that would show more, waiting for a moderator.
     pending_choices: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
     # "Hide us now": unpublished at once; only the owner or an admin brings it back.

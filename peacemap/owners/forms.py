@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, SelectField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from peacemap.models import LinkVisibility, LocationPrecision
@@ -62,6 +69,27 @@ def choices_form(org, formdata=None):
 
 class ButtonForm(FlaskForm):
     """A button of the owner page ("Hide us now", "Show our listing again", "Sign out")."""
+
+
+class ContactFormChoice(FlaskForm):
+    """Whether visitors may write to the organisation through its profile."""
+
+    contact_form = BooleanField(
+        _l("Let visitors write to us through PeaceMap (our address stays hidden)")
+    )
+
+
+class WriteForm(FlaskForm):
+    """A visitor's message to an organisation, sent on without revealing its address."""
+
+    message = TextAreaField(
+        _l("Your message"), validators=[DataRequired(), Length(min=10, max=3000)]
+    )
+    reply_to = EmailField(
+        _l("Your email (optional)"), validators=[Optional(), Length(max=254), EMAIL]
+    )
+    share_reply_to = BooleanField(_l("Pass my email on to the organisation so it can answer me"))
+    homepage = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=500)])
 
 
 class DangerForm(FlaskForm):

@@ -54,6 +54,25 @@ def address_changed(org_id, old_address):
     )
 
 
+def visitor_message(org_id, message, reply_to):
+    """A visitor's message, as plain text, to the organisation's address (never shown)."""
+    org = db.session.get(Organisation, org_id)
+    if org is None or not org.email:
+        return
+    sent = mail.build(
+        org.email,
+        _l("PeaceMap: a message from a visitor"),
+        "owner_visitor_message",
+        org.language if org.language in ("fr", "en", "ar") else "fr",
+        org=org,
+        message=message,
+        reply_to=reply_to,
+    )
+    if reply_to:
+        sent["Reply-To"] = reply_to
+    mail.send(sent)
+
+
 def owner_changed(org_id, what, waiting):
     """Tell every active moderator that an organisation confirmed, hid or showed its listing
     (naming the record, never the address it acted from)."""

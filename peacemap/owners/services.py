@@ -151,6 +151,20 @@ def set_address_checked(org, checked, moderator):
     )
 
 
+def set_contact_form(org, on):
+    """The organisation lets visitors write to it through its profile, or stops it."""
+    before = {"contact_form": org.contact_form}
+    org.contact_form = on
+    audit.record(None, "organisation.contact_form", org, before=before, after={"contact_form": on})
+
+
+def message_sent(org, message, reply_to=None):
+    """Send a visitor's message on to the organisation (after commit); the log keeps that a
+    message was sent, never its text nor who sent it."""
+    audit.record(None, "organisation.message_sent", org)
+    after_commit(notifications.visitor_message, org.id, message, reply_to)
+
+
 def hide(org, by, note=None):
     """Take the listing off every public surface at once; moderators are told to check."""
     if org.hidden_at is not None:

@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 
 from peacemap.effects import after_commit
 from peacemap.extensions import db, limiter
-from peacemap.models import Organisation
+from peacemap.models import Organisation, OwnerConsent
 from peacemap.owners import forms, notifications, services, tokens
+from peacemap.public import consent
 
 bp = Blueprint("owners", __name__, url_prefix="/<lang_code>")
 
@@ -26,6 +27,18 @@ def link_limit():
 
 def danger_limit():
     return current_app.config["DANGER_RATE_LIMIT"]
+
+
+def write_limit():
+    return current_app.config["WRITE_RATE_LIMIT"]
+
+
+def write_limit_per_organisation():
+    return current_app.config["WRITE_RATE_LIMIT_PER_ORGANISATION"]
+
+
+def _organisation_written_to():
+    return "write:" + (request.view_args or {}).get("slug", "")
 
 
 @bp.after_request
@@ -43,6 +56,7 @@ def _owner_page(org, status=200, **forms_given):
         "hide_form": forms.ButtonForm(prefix="hide"),
         "show_form": forms.ButtonForm(prefix="show"),
         "sign_out_form": forms.ButtonForm(prefix="out"),
+        "contact_form": forms.ContactFormChoice(prefix="contact", contact_form=org.contact_form),
     }
     return render_template("owners/owner.html", **context), status
 
@@ -142,6 +156,21 @@ def show():
     return _button("show", services.show_again, _("Your listing is shown again."))
 
 
+@bp.post("/owner/contact-form")
+def contact_form():
+    """Turn the contact form of the profile on or off (once the listing is confirmed)."""
+    org = _owner_or_start_again()
+    if org is None:
+        return redirect(url_for(".home"), 303)
+    form = forms.ContactFormChoice(prefix="contact")
+    if not form.validate_on_submit() or org.owner_consent != OwnerConsent.CONFIRMED:
+        abort(400)
+    services.set_contact_form(org, bool(form.contact_form.data))
+    db.session.commit()
+    flash(_("Saved."))
+    return redirect(url_for(".home"), 303)
+
+
 @bp.post("/owner/sign-out")
 def sign_out():
     """End the owner session in this browser."""
@@ -163,3 +192,22 @@ def danger(slug):
     services.hide(org, "danger_request", note=form.reason.data)
     db.session.commit()
     return render_template("owners/hidden.html")
+
+
+@bp.route("/organisations/<slug>/write", methods=["GET", "POST"])
+@limiter.limit(write_limit, methods=["POST"])
+@limiter.limit(write_limit_per_organisation, key_func=_organisation_written_to, methods=["POST"])
+def write(slug):
+    """Write to an organisation that takes messages; its address is never shown."""
+    org = db.session.scalar(Organisation.published().where(Organisation.slug == slug))
+    if org is None or not consent.takes_messages(org):
+        abort(404)
+    form = forms.WriteForm(prefix="write")
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("owners/write.html", org=org, form=form), status
+    if not form.homepage.data:  # (a bot fills the hidden field: it is told all went well)
+        reply_to = form.reply_to.data.strip() if form.share_reply_to.data else None
+        services.message_sent(org, form.message.data, reply_to or None)
+        db.session.commit()
+    return render_template("owners/written.html", org=org)

@@ -35,6 +35,12 @@ def confirmation(org):
     return Confirmation(org.owner_confirmed_at)
 
 
+def takes_messages(org):
+    """Whether visitors may write to the organisation through its profile: it turned the
+    contact form on, after confirming its listing, and has an address to receive them."""
+    return bool(org.contact_form and org.owner_consent == OwnerConsent.CONFIRMED and org.email)
+
+
 def choices(org):
     """The organisation's choices as they are: precision, contacts, and for each of its own
     relationships ({link id: choice}) how it names the other side."""
