@@ -54,7 +54,9 @@ def create_app(test_config=None):
     from peacemap.map.views import vendor as vendor_bp
     from peacemap.moderation import record_views, user_views, views  # noqa: F401 (routes)
     from peacemap.moderation.blueprint import bp as moderation_bp
-    from peacemap.owners.views import bp as owners_bp
+    from peacemap.owners import network_views as _network_routes  # noqa: F401 (routes)
+    from peacemap.owners import views as _owner_routes  # noqa: F401 (routes)
+    from peacemap.owners.blueprint import bp as owners_bp
     from peacemap.search.views import api as search_api_bp
     from peacemap.search.views import bp as search_bp
     from peacemap.submissions.typeahead import bp as typeahead_bp

@@ -108,6 +108,32 @@ def users_create(email, role, display_name):
     click.echo(f"Created {user.role.value} {user.email}.")
 
 
+@users_cli.command("scope")
+@click.argument("email")
+@click.option("--network", "slug", help="The network's address name; leave out to unscope.")
+def users_scope(email, slug):
+    """Make an account a network's coordinator (it may only vouch for that network's members),
+    or, without --network, an ordinary account again. Audited."""
+    from peacemap import audit
+    from peacemap.models import Organisation, OrganisationType, User
+
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    network = None
+    if slug:
+        network = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+        if network is None or network.type != OrganisationType.NETWORK:
+            raise click.ClickException(f"No network has the address name {slug!r}.")
+    before = {"network_id": user.network_id}
+    user.network_id = network.id if network else None
+    audit.record(None, "user.scoped", user, before=before, after={"network_id": user.network_id})
+    db.session.commit()
+    click.echo(
+        f"{user.email} is now " + (f"a coordinator of {network.name}." if network else "unscoped.")
+    )
+
+
 @users_cli.command("reset-2fa")
 @click.argument("email")
 def users_reset_2fa(email):

@@ -655,3 +655,66 @@ def test_messages_to_one_organisation_are_limited_whoever_sends_them(app, listed
     assert [box.get_text() for box in refused.select("textarea[readonly]")] == [
         "Message number 2 to the organisation."
     ]
+
+
+# -- vouching by networks --------------------------------------------------------------------
+@pytest.fixture
+def coordinator(app, runner, make_user, make_organisation, link, wanep):
+    """A WANEP coordinator signed in on its own client, with one member and one outsider."""
+    member = make_organisation(slug="member", name="Membre de WANEP")
+    outsider = make_organisation(slug="outsider", name="Pas membre")
+    link(member, "member_of", wanep)
+    user = make_user()
+    db.session.commit()
+    result = runner.invoke(args=["users", "scope", user.email, "--network", "wanep"])
+    assert result.exit_code == 0, result.output
+    browser = app.test_client()
+    response = fill_and_post(
+        browser, "/en/login", {"email": user.email, "password": "correct horse battery"}
+    )
+    assert response.headers["Location"].endswith("/en/network")
+    return browser, member, outsider
+
+
+def test_a_coordinator_vouches_for_its_members_only_and_is_no_moderator(app, coordinator):
+    browser, member, outsider = coordinator
+    page = soup(browser.get("/en/network"))
+    assert [a.get_text() for a in page.select("tbody a")] == ["Membre de WANEP"]
+    fill_and_post(browser, "/en/network", {}, selector="form[action$='/member/vouch']")
+    profile = app.test_client().get("/fr/organisations/member").get_data(as_text=True)
+    assert "Garanti par West Africa Network for Peacebuilding" in profile
+    user_name = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "organisation.vouched")
+    ).actor.display_name
+    assert user_name not in profile  # the network's name, never a person's
+    # Not a member: refused; no moderator page either.
+    token = page.select_one("input[name='vouch-csrf_token']")["value"]
+    assert (
+        browser.post("/en/network/outsider/vouch", data={"vouch-csrf_token": token}).status_code
+        == 404
+    )
+    assert browser.get("/en/moderation/").status_code == 403
+    assert browser.get("/en/moderation/organisations/member").status_code == 403
+    # It expires like a verification.
+    member = db.session.get(Organisation, member.id)
+    member.vouch_expires_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    assert "Garanti par" not in app.test_client().get("/fr/organisations/member").get_data(
+        as_text=True
+    )
+
+
+def test_a_coordinator_reaches_no_moderator_or_admin_page(app, coordinator):
+    from tests.test_security import urls
+
+    browser, _member, _outsider = coordinator
+    protected = [
+        (rule, url)
+        for rule, url in urls(app, {"GET"})
+        if rule.endpoint.startswith(("moderation.", "imports."))
+    ]
+    assert len(protected) >= 7
+    answers = {url: browser.get(url).status_code for _rule, url in protected}
+    assert set(answers.values()) <= {403, 404}, answers
+    assert 403 in answers.values()
+    assert browser.get("/en/network").status_code == 200  # control: its own page

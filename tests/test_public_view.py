@@ -117,6 +117,9 @@ def directory(app, make_organisation, make_location, make_initiative, make_theme
             phone=values["phone"],
             contacts_public=False,
             themes=[theme],
+            # Visitors may write to it: its form must not show the address it sends to.
+            owner_consent="confirmed",
+            contact_form=True,
         )
     control_place = make_location(
         name=CONTROL["place"],
@@ -154,7 +157,10 @@ def directory(app, make_organisation, make_location, make_initiative, make_theme
 
 
 # -- every public route of the URL map ------------------------------------------------------------
-NOT_PUBLIC = ("moderation.", "imports.", "accounts.", "static", "vendor.", "health.")
+NOT_PUBLIC = (
+    *("moderation.", "imports.", "accounts.", "static", "vendor.", "health."),
+    "owners.network",  # a network coordinator's page (signed in)
+)
 QUERIES = sorted(
     {HIDDEN["alpha"]["place"], HIDDEN["bravo"]["region"], HIDDEN["delta"]["place"]}
     | {INITIATIVE["place"], "Sentinel"}
@@ -242,6 +248,13 @@ def public_urls(app, records):
         "owners.home": pages("/{lang}/owner"),
         "owners.redeem": [("/fr/owner/not-a-token", {})],
         "owners.danger": [(f"/en/organisations/{org.slug}/danger", {}) for org in orgs],
+        # (404 unless the organisation turned its contact form on; its address never shows)
+        "owners.write": [
+            (f"/{lang}/organisations/{org.slug}/write", {})
+            for org in orgs
+            if org.contact_form
+            for lang in languages
+        ],
     }
     public = {
         rule.endpoint

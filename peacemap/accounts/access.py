@@ -1,7 +1,9 @@
-"""The role checks on every route that is not public: signed in, moderator, admin.
+"""The role checks on every route that is not public: signed in, moderator, admin, and a
+network's coordinator.
 
-A moderator or an admin must also have a second factor when the site requires one
-(REQUIRE_TWO_FACTOR); without it they are sent to set it up.
+Every account must also have a second factor when the site requires one (REQUIRE_TWO_FACTOR);
+without it they are sent to set it up. A coordinator's account is scoped to one network: it
+reaches no moderator page, only its network's page (peacemap/owners/network_views.py).
 """
 
 from functools import wraps
@@ -36,7 +38,8 @@ def signed_in_required(view):
 
 
 def moderator_required(view):
-    """Only signed-in moderators and admins (with a second factor when the site requires one)."""
+    """Only signed-in moderators and admins (with a second factor when the site requires one);
+    a network's coordinator gets 403."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
@@ -44,6 +47,24 @@ def moderator_required(view):
             return login_manager.unauthorized()
         if must_enrol():
             return _enrolment_redirect()
+        if current_user.network_id is not None:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def coordinator_required(view):
+    """Only a network's coordinator (with a second factor when the site requires one)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if must_enrol():
+            return _enrolment_redirect()
+        if current_user.network_id is None:
+            abort(403)
         return view(*args, **kwargs)
 
     return wrapped
@@ -58,7 +79,7 @@ def admin_required(view):
             return login_manager.unauthorized()
         if must_enrol():
             return _enrolment_redirect()
-        if not current_user.is_admin:
+        if not current_user.is_admin or current_user.network_id is not None:
             abort(403)
         return view(*args, **kwargs)
 

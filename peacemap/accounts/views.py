@@ -73,7 +73,8 @@ def _sign_in(user, next_url):
     user.last_login_at = utcnow()
     audit.record(user, "user.login", user)
     db.session.commit()
-    return redirect(safe_next(next_url) or url_for("moderation.queue"))
+    home = "owners.network" if user.network_id is not None else "moderation.queue"
+    return redirect(safe_next(next_url) or url_for(home))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -97,6 +97,7 @@ def organisation(slug):
         verification=public.verification(org),
         confirmation=consent.confirmation(org),
         takes_messages=consent.takes_messages(org),
+        vouch=public.vouching(org),
         related=services.related_organisations(org),
     )
 

@@ -123,6 +123,12 @@ class Organisation(db.Model):
     # What was checked, and until when the check holds (VERIFICATION_YEARS after it).
     verification_evidence: Mapped[str | None] = mapped_column(Text)
     verification_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Vouched for by a network (its coordinator), until it expires like a verification.
+    vouched_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), nullable=True
+    )
+    vouched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    vouch_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set by `flask records remind` when nobody has confirmed or checked it for 18 months.
     stale_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[PublicationStatus] = mapped_column(
@@ -179,7 +185,12 @@ class Organisation(db.Model):
     initiative_roles: Mapped[list["InitiativeOrganisation"]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
     )
-    verified_by: Mapped["User | None"] = relationship()  # noqa: F821
+    verified_by: Mapped["User | None"] = relationship(  # noqa: F821
+        foreign_keys="Organisation.verified_by_id"
+    )
+    vouched_by: Mapped["Organisation | None"] = relationship(
+        foreign_keys="Organisation.vouched_by_id", remote_side="Organisation.id"
+    )
 
     __table_args__ = (
         CheckConstraint(
@@ -194,6 +205,12 @@ class Organisation(db.Model):
     def verification_expired(self):
         """True when the last verification's check no longer holds."""
         expires = self.verification_expires_at
+        return expires is not None and expires <= utcnow()
+
+    @property
+    def vouch_expired(self):
+        """True when the network's vouching no longer holds."""
+        expires = self.vouch_expires_at
         return expires is not None and expires <= utcnow()
 
     @property

@@ -36,6 +36,11 @@ class User(UserMixin, db.Model):
     # Second factor (TOTP, RFC 6238). The secret is written when enrolment starts and counts
     # only once totp_enabled_at is set; totp_last_step is the last time step accepted, so a
     # code cannot be used twice.
+    # A network's coordinator: an account scoped to one network, which may vouch for that
+    # network's members and nothing else (no moderator page; peacemap/owners/network_views.py).
+    # The organisation's id, without a foreign key: organisations already refer to users
+    # (verified_by), and a cycle of keys would stop the tables being created in turn.
+    network_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)

@@ -19,6 +19,7 @@ from peacemap.models import (
     Organisation,
     OwnerConsent,
     PublicationStatus,
+    RelationshipKind,
 )
 from peacemap.models.base import utcnow
 from peacemap.owners import notifications, tokens
@@ -201,6 +202,45 @@ def show_again(org, actor=None):
     _reindex(org)
     after_commit(notifications.owner_changed, org.id, "shown_again", False)
     return True
+
+
+# -- vouching by networks --------------------------------------------------------------------
+def members_of(network):
+    """The published organisations that declared themselves members of `network`."""
+    return sorted(
+        (
+            link.subject
+            for link in network.incoming
+            if link.kind == RelationshipKind.MEMBER_OF and link.subject.is_published
+        ),
+        key=lambda org: org.name.lower(),
+    )
+
+
+def vouch(member, network, coordinator):
+    """The network vouches for its member, until VERIFICATION_YEARS from now."""
+    before = {"vouched_by": member.vouched_by_id}
+    years = current_app.config["VERIFICATION_YEARS"]
+    member.vouched_by_id = network.id
+    member.vouched_at = utcnow()
+    member.vouch_expires_at = member.vouched_at + timedelta(days=round(365.25 * years))
+    audit.record(
+        coordinator, "organisation.vouched", member, before=before, after={"vouched_by": network.id}
+    )
+    _reindex(member)
+
+
+def withdraw_vouch(member, network, coordinator):
+    """The network no longer vouches for its member."""
+    member.vouched_by_id = member.vouched_at = member.vouch_expires_at = None
+    audit.record(
+        coordinator,
+        "organisation.vouch_withdrawn",
+        member,
+        before={"vouched_by": network.id},
+        after={"vouched_by": None},
+    )
+    _reindex(member)
 
 
 # -- the do-not-list register ------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """The owner pages (/<lang>/owner) and the "this listing puts us in danger" request."""
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -16,9 +15,9 @@ from peacemap.effects import after_commit
 from peacemap.extensions import db, limiter
 from peacemap.models import Organisation, OwnerConsent
 from peacemap.owners import forms, notifications, services, tokens
+from peacemap.owners.blueprint import bp
 from peacemap.public import consent
-
-bp = Blueprint("owners", __name__, url_prefix="/<lang_code>")
+from peacemap.public import view as public_view
 
 
 def link_limit():
@@ -41,14 +40,6 @@ def _organisation_written_to():
     return "write:" + (request.view_args or {}).get("slug", "")
 
 
-@bp.after_request
-def private_answers(response):
-    """Owner pages are the organisation's own: never kept, never named to another site."""
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _owner_page(org, status=200, **forms_given):
     context = {
         "org": org,
@@ -57,6 +48,7 @@ def _owner_page(org, status=200, **forms_given):
         "show_form": forms.ButtonForm(prefix="show"),
         "sign_out_form": forms.ButtonForm(prefix="out"),
         "contact_form": forms.ContactFormChoice(prefix="contact", contact_form=org.contact_form),
+        "vouch": public_view.vouching(org),
     }
     return render_template("owners/owner.html", **context), status
 

@@ -41,6 +41,23 @@ def verification(record):
     return Verification(level, getattr(record, "verified_at", None))
 
 
+@dataclass(frozen=True)
+class Vouch:
+    """That a network vouched for an organisation, and when: the network, never a person."""
+
+    network_name: str
+    network_slug: str
+    vouched_at: object
+
+
+def vouching(org):
+    """The network that vouches for `org`, while it is published and its vouching holds."""
+    network = org.vouched_by
+    if network is None or not network.is_published or org.vouch_expired:
+        return None
+    return Vouch(network.name, network.slug, org.vouched_at)
+
+
 def kept_fields(record):
     """The correction form's fields that the public cannot see of `record`."""
     kept = []

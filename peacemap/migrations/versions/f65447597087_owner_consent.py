@@ -68,6 +68,10 @@ def upgrade():
         batch_op.add_column(sa.Column('owner_confirmed_at', peacemap.models.base.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('owner_mailed_at', peacemap.models.base.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('contact_verified', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('vouched_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('vouched_at', peacemap.models.base.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('vouch_expires_at', peacemap.models.base.UTCDateTime(timezone=True), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_organisations_vouched_by_id_organisations'), 'organisations', ['vouched_by_id'], ['id'], ondelete='SET NULL')
         batch_op.add_column(sa.Column('contact_form', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('verification_evidence', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('verification_expires_at', peacemap.models.base.UTCDateTime(timezone=True), nullable=True))
@@ -75,6 +79,9 @@ def upgrade():
         batch_op.add_column(sa.Column('pending_choices', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True))
         batch_op.add_column(sa.Column('hidden_at', peacemap.models.base.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('hidden_by', sa.Enum('owner', 'danger_request', name='hiddenby', native_enum=False, create_constraint=True, length=32), nullable=True))
+
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('network_id', sa.Integer(), nullable=True))
 
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('from_owner', sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -91,12 +98,19 @@ def downgrade():
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.drop_column('from_owner')
 
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('network_id')
+
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.drop_column('pending_choices')
         batch_op.drop_column('stale_since')
         batch_op.drop_column('verification_expires_at')
         batch_op.drop_column('verification_evidence')
         batch_op.drop_column('contact_form')
+        batch_op.drop_constraint(batch_op.f('fk_organisations_vouched_by_id_organisations'), type_='foreignkey')
+        batch_op.drop_column('vouch_expires_at')
+        batch_op.drop_column('vouched_at')
+        batch_op.drop_column('vouched_by_id')
         batch_op.drop_column('hidden_by')
         batch_op.drop_column('hidden_at')
         batch_op.drop_column('contact_verified')
