@@ -37,50 +37,29 @@ def signed_in_required(view):
     return wrapped
 
 
-def moderator_required(view):
-    """Only signed-in moderators and admins (with a second factor when the site requires one);
-    a network's coordinator gets 403."""
+def _account_required(may_enter):
+    """A decorator for routes that only signed-in accounts with a second factor (when the site
+    requires one) and for which `may_enter(account)` holds may reach; others get 403."""
 
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if must_enrol():
-            return _enrolment_redirect()
-        if current_user.network_id is not None:
-            abort(403)
-        return view(*args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if must_enrol():
+                return _enrolment_redirect()
+            if not may_enter(current_user):
+                abort(403)
+            return view(*args, **kwargs)
 
-    return wrapped
+        return wrapped
 
-
-def coordinator_required(view):
-    """Only a network's coordinator (with a second factor when the site requires one)."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if must_enrol():
-            return _enrolment_redirect()
-        if current_user.network_id is None:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+    return decorator
 
 
-def admin_required(view):
-    """Only signed-in admins; a moderator gets 403."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if must_enrol():
-            return _enrolment_redirect()
-        if not current_user.is_admin or current_user.network_id is not None:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+# Moderators and admins; not a network's coordinator, whose account is scoped to its network.
+moderator_required = _account_required(lambda account: account.network_id is None)
+# Admins only.
+admin_required = _account_required(lambda account: account.is_admin and account.network_id is None)
+# A network's coordinator only (peacemap/owners/network_views.py).
+coordinator_required = _account_required(lambda account: account.network_id is not None)
