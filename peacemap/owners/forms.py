@@ -1,5 +1,6 @@
 """The owner pages' forms: asking for a link, the organisation's choices, hiding."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -45,7 +46,7 @@ def choices_form(org, formdata=None):
     links = []
     for link in sorted(org.outgoing, key=lambda link: (str(link.kind), link.object.name.lower())):
         name = f"link_{link.id}"
-        label = f"{link.kind.label}: {link.object.name}"
+        label = _("%(kind)s: %(name)s", kind=link.kind.label, name=link.object.name)
         setattr(
             OrganisationChoices,
             name,
