@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from peacemap import mail
 from peacemap.extensions import db
-from peacemap.models import Submission, User
+from peacemap.models import Initiative, Organisation, Submission, User
 
 
 def submission_received(submission_id):
@@ -23,6 +23,9 @@ def submission_received(submission_id):
                 submission=submission,
             )
         )
+    # Moderators are told which record, never who sent it: mail leaves the site, and a
+    # moderator reads the submitter's details on the review page if need be.
+    about = _about(submission)
     for user in db.session.scalars(select(User).where(User.active.is_(True))):
         mail.send(
             mail.build(
@@ -31,8 +34,24 @@ def submission_received(submission_id):
                 "moderator_new_submission",
                 "en",
                 submission=submission,
+                about=about,
             )
         )
+
+
+def _about(submission):
+    """The name of the record a submission proposes or is about."""
+    payload = submission.payload or {}
+    if payload.get("name"):
+        return payload["name"]
+    if payload.get("title"):
+        return next(iter(payload["title"].values()))
+    if submission.organisation_id:
+        return db.session.get(Organisation, submission.organisation_id).name
+    if submission.initiative_id:
+        title = db.session.get(Initiative, submission.initiative_id).title or {}
+        return next(iter(title.values()), "")
+    return ""
 
 
 def decision_made(submission_id):
