@@ -206,6 +206,19 @@ def data_import(path, fmt, publish, country):
         click.echo(line)
 
 
+@data_cli.command("purge")
+def data_purge():
+    """Forget who sent each submission 90 days (SUBMITTER_RETENTION_DAYS) after its decision.
+
+    Run it daily (cron: `30 6 * * * cd /srv/peacemap && .venv/bin/flask data purge`); a
+    second run the same day does nothing."""
+    from peacemap.submissions.services import purge_submitters
+
+    emptied = purge_submitters()
+    db.session.commit()
+    click.echo(f"{emptied} submissions no longer say who sent them")
+
+
 @data_cli.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def data_backup(path):

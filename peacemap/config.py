@@ -68,6 +68,9 @@ class Defaults:
     # are reminded after REMIND_MONTHS without a confirmation, and a listing nobody confirmed
     # or checked for STALE_MONTHS is marked as possibly out of date.
     VERIFICATION_YEARS = 2
+    # `flask data purge` (daily) forgets who sent a submission this many days after it was
+    # decided or withdrawn.
+    SUBMITTER_RETENTION_DAYS = 90
     REMIND_MONTHS = 12
     STALE_MONTHS = 18
     OWNER_SESSION_MINUTES = 30

@@ -5,15 +5,18 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from peacemap import audit, kinds, notifications
 from peacemap.effects import after_commit
 from peacemap.extensions import db
 from peacemap.models import Submission, SubmissionState
+from peacemap.models.base import utcnow
+from peacemap.models.enums import DECIDED_STATES
 
 OPEN_STATES = (SubmissionState.PENDING, SubmissionState.CHANGES_REQUESTED)
 
@@ -124,3 +127,28 @@ def withdraw(submission):
         before={"state": before},
         after={"state": "withdrawn"},
     )
+
+
+def purge_submitters(now=None):
+    """Forget who sent each submission SUBMITTER_RETENTION_DAYS after it was decided or
+    withdrawn: their name, email and role go; the decision and the moderator's note stay.
+    Idempotent; returns how many submissions it emptied."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["SUBMITTER_RETENTION_DAYS"])
+    closed = or_(
+        and_(Submission.state.in_(DECIDED_STATES), Submission.decided_at <= cutoff),
+        and_(Submission.state == SubmissionState.WITHDRAWN, Submission.updated_at <= cutoff),
+    )
+    known = or_(
+        Submission.submitter_name != "",
+        Submission.submitter_email.is_not(None),
+        Submission.submitter_role.is_not(None),
+    )
+    emptied = 0
+    for submission in db.session.scalars(select(Submission).where(closed, known)):
+        submission.submitter_name = ""
+        submission.submitter_email = submission.submitter_role = None
+        emptied += 1
+    if emptied:
+        audit.record(None, "data.purged", object_type="submission", after={"submissions": emptied})
+    return emptied
