@@ -196,21 +196,32 @@ def test_healthz_through_the_proxy(site):
 OWNER_TOKEN = "Zk3q9S8v-SECRET-token_made_for_the_log_test_0123456789"
 
 
-def test_nginx_logs_the_owner_route_never_its_token(site):
-    for path in (f"/fr/owner/{OWNER_TOKEN}", f"/en/owner/{OWNER_TOKEN}?x=1", "/fr/owner"):
+def test_nginx_logs_no_owner_token_search_query_or_full_address(site):
+    paths = (
+        f"/fr/owner/{OWNER_TOKEN}",
+        f"/en/owner/{OWNER_TOKEN}?x=1",
+        "/fr/owner",
+        "/fr/search?q=SECRET+Mopti",
+        "/api/v1/organisations.geojson?bbox=-4.2,14.4,-4.1,14.5&q=SECRET",
+        "/fr/organisations?country=ML",
+    )
+    for path in paths:
         with contextlib.suppress(urllib.error.HTTPError):
             urllib.request.urlopen(f"http://127.0.0.1:{site['proxy']}{path}", timeout=10)  # noqa: S310
     deadline = time.monotonic() + 5
     log = ""
-    while time.monotonic() < deadline and log.count("/owner") < 3:
+    while time.monotonic() < deadline and "country=ML" not in log:
         log = site["access_log"].read_text() if site["access_log"].exists() else ""
         time.sleep(0.1)
     assert "GET /fr/owner/<token> " in log and "GET /en/owner/<token>?x=1 " in log
-    assert "GET /fr/owner " in log  # control: the page without a token is logged as it is
+    assert "GET /fr/search " in log and "GET /api/v1/organisations.geojson " in log
+    assert "GET /fr/owner " in log  # control: a page without a token is logged as it is
+    assert "GET /fr/organisations?country=ML " in log  # control: other queries are kept
     assert "SECRET" not in log
+    assert "127.0.0.0 - [" in log and "127.0.0.1 " not in log  # the client's network only
 
 
-def test_gunicorn_logs_the_owner_route_never_its_token(tmp_path):
+def test_gunicorn_logs_no_owner_token_search_query_or_full_address(tmp_path):
     port = free_port()
     log = tmp_path / "gunicorn-access.log"
     env = {
@@ -223,7 +234,13 @@ def test_gunicorn_logs_the_owner_route_never_its_token(tmp_path):
     gunicorn = start_gunicorn(port, env, "--access-logfile", str(log))
     try:
         wait_for(port)
-        for path in (f"/fr/owner/{OWNER_TOKEN}", "/fr/owner/confirm", "/fr/owner"):
+        for path in (
+            f"/fr/owner/{OWNER_TOKEN}",
+            "/fr/owner/confirm",
+            "/fr/owner",
+            "/fr/map?bbox=SECRET",
+            "/fr/organisations?page=2",
+        ):
             request = urllib.request.Request(
                 f"http://127.0.0.1:{port}{path}",
                 headers={"Referer": f"https://peacemap.example.org/ar/owner/{OWNER_TOKEN}"},
@@ -236,4 +253,6 @@ def test_gunicorn_logs_the_owner_route_never_its_token(tmp_path):
     text = log.read_text()
     assert "GET /fr/owner/<token> " in text and "/ar/owner/<token>" in text
     assert "/fr/owner/confirm " in text and "GET /fr/owner " in text  # controls
+    assert "GET /fr/map " in text and "GET /fr/organisations?page=2 " in text
     assert "SECRET" not in text
+    assert text.startswith("127.0.0.0 ") and "127.0.0.1 " not in text

@@ -30,19 +30,46 @@ limit_request_field_size = 8190
 forwarded_allow_ips = os.environ.get("PEACEMAP_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 errorlog = "-"
-# An owner link (/<lang>/owner/<token>) opens an organisation's owner pages: the access log
-# keeps its route, never its token (nginx.conf's log format does the same in front).
+# Visitors leave few traces. The access log keeps an owner link's route, never its token;
+# no query string of a search, the map or its layers (what someone looked for, or where); and
+# no full address: IPv4 to its /24, IPv6 to its /48. nginx-log.conf does the same in front.
 OWNER_TOKEN = re.compile(r"(/[a-z]{2}/owner/)(?!(?:confirm|hide|show|sign-out)\b)[^/?\s\"]+")
+QUIET_QUERY = re.compile(
+    r"((?:/[a-z]{2}/(?:search|map|owner)|/api/v1/(?:search|organisations\.geojson"
+    r"|initiatives\.geojson))/?)\?[^\s\"]*"
+)
+QUIET_PATHS = re.compile(
+    r"^/(?:[a-z]{2}/(?:search|map|owner)|api/v1/(?:search|organisations\.geojson"
+    r"|initiatives\.geojson))/?$"
+)
+
+
+def quiet(text):
+    """A logged request, path or referrer without owner tokens or revealing query strings."""
+    return QUIET_QUERY.sub(r"\1", OWNER_TOKEN.sub(r"\1<token>", text))
+
+
+def short_address(address):
+    """The client's network, not the client: an IPv4 address to its /24, IPv6 to its /48."""
+    if ":" in address:
+        return ":".join(address.split(":")[:3]) + "::"
+    parts = address.split(".")
+    return ".".join(parts[:3] + ["0"]) if len(parts) == 4 else "-"
 
 
 class AccessLogger(Logger):
-    """gunicorn's logger, with owner tokens taken out of the logged request, path and referrer."""
+    """gunicorn's logger, leaving out what would tell who looked for what (see above)."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         for key in ("r", "U", "f"):
             if isinstance(atoms.get(key), str):
-                atoms[key] = OWNER_TOKEN.sub(r"\1<token>", atoms[key])
+                atoms[key] = quiet(atoms[key])
+        if QUIET_PATHS.match(environ.get("PATH_INFO", "")):
+            atoms["q"] = ""
+        atoms["h"] = short_address(atoms.get("h") or "-")
+        if "{x-forwarded-for}i" in atoms:  # (the client's full address, from nginx)
+            atoms["{x-forwarded-for}i"] = "-"
         return atoms
 
 
