@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from peacemap import kinds
 from peacemap.extensions import db
-from peacemap.models import AuditEvent, Revision
+from peacemap.models import AccessEvent, AuditEvent, Revision
 
 
 def record(actor, action, obj=None, before=None, after=None, note=None, object_type=None):
@@ -87,3 +87,13 @@ def changed(obj, actor, action, before, submission=None, note=None):
         note=note,
     )
     return revision
+
+
+def looked(user, org, page):
+    """`user` is seeing `org`'s private contacts on `page`: keep who, when and which record
+    (nothing when the organisation has none, or made them public)."""
+    if org is None or org.contacts_public or not (org.email or org.phone):
+        return
+    db.session.add(
+        AccessEvent(user_id=user.id, role=str(user.role), organisation_id=org.id, page=page)
+    )

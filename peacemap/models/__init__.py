@@ -28,9 +28,17 @@ from peacemap.models.enums import (
 )
 from peacemap.models.owners import ConsentRecord, DoNotList, OwnerToken
 from peacemap.models.state import Counter
-from peacemap.models.workflow import AuditEvent, RecoveryCode, Revision, Submission, User
+from peacemap.models.workflow import (
+    AccessEvent,
+    AuditEvent,
+    RecoveryCode,
+    Revision,
+    Submission,
+    User,
+)
 
 __all__ = [
+    "AccessEvent",
     "Achievement",
     "AchievementScope",
     "AuditEvent",

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from peacemap import audit, kinds
-from peacemap.accounts.access import moderator_required
+from peacemap.accounts.access import admin_required, moderator_required
 from peacemap.extensions import db
 from peacemap.models import (
+    AccessEvent,
     AuditEvent,
     Initiative,
     LocationPrecision,
@@ -41,6 +42,28 @@ def audit_log():
         selectinload(AuditEvent.actor),
     )
     return render_template("moderation/audit.html", page=page)
+
+
+@bp.get("/access")
+@admin_required
+def access_log():
+    """Who saw which organisation's private contacts, and when (admins only)."""
+    form = forms.QueueFilterForm(request.args)
+    page_number = form.page.data if form.validate() and form.page.data else 1
+    page = paginate(
+        select(AccessEvent).order_by(AccessEvent.created_at.desc(), AccessEvent.id.desc()),
+        page_number,
+        50,
+        selectinload(AccessEvent.user),
+    )
+    names = dict(
+        db.session.execute(
+            select(Organisation.id, Organisation.name).where(
+                Organisation.id.in_({event.organisation_id for event in page.items})
+            )
+        ).all()
+    )
+    return render_template("moderation/access.html", page=page, names=names)
 
 
 @bp.get("/records")
@@ -75,7 +98,7 @@ def _record_or_404(kind, slug):
 def record(kind, slug):
     """A record's moderation page: publication, verification, revision history."""
     obj = _record_or_404(kind, slug)
-    return render_template(
+    page = render_template(
         "moderation/record.html",
         kind=kind,
         record=obj,
@@ -92,6 +115,10 @@ def record(kind, slug):
         pending_form=forms.PendingForm(prefix="pending"),
         precisions={member.value: member.label for member in LocationPrecision},
     )
+    if isinstance(obj, Organisation):
+        audit.looked(current_user, obj, "record")  # its revisions show its private contacts
+        db.session.commit()
+    return page
 
 
 def _texts_form(kind, record, formdata=None):

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from peacemap import audit
 from peacemap.accounts.access import moderator_required
 from peacemap.directory.services import theme_options
 from peacemap.extensions import db
@@ -186,7 +187,13 @@ def _review(submission, status=200, **forms_given):
 @moderator_required
 def review(submission_id):
     """A submission as a field-by-field diff, with likely duplicates and the decisions."""
-    return _review(_submission_or_404(submission_id))
+    submission = _submission_or_404(submission_id)
+    page = _review(submission)
+    target = moderation.target_of(submission)
+    if isinstance(target, Organisation):
+        audit.looked(current_user, target, "review")  # the diff shows its private contacts
+        db.session.commit()
+    return page
 
 
 def _decided(submission, message):

@@ -13,6 +13,7 @@ from peacemap import audit
 from peacemap.effects import after_commit
 from peacemap.extensions import db
 from peacemap.models import (
+    AccessEvent,
     ConsentRecord,
     DoNotList,
     HiddenBy,
@@ -20,6 +21,7 @@ from peacemap.models import (
     OwnerConsent,
     PublicationStatus,
     RelationshipKind,
+    Role,
 )
 from peacemap.models.base import utcnow
 from peacemap.owners import notifications, tokens
@@ -59,6 +61,19 @@ def address_changed(org, old_address):
     tokens.end_links(org)
     if old_address:
         after_commit(notifications.address_changed, org.id, old_address)
+
+
+def looks(org):
+    """How often its private contacts were seen, when last, and by which roles (no names)."""
+    count, last = db.session.execute(
+        select(func.count(), func.max(AccessEvent.created_at)).where(
+            AccessEvent.organisation_id == org.id
+        )
+    ).one()
+    roles = db.session.scalars(
+        select(AccessEvent.role).where(AccessEvent.organisation_id == org.id).distinct()
+    ).all()
+    return count, last, sorted(str(Role(role).label) for role in roles)
 
 
 def organisations_at(address):

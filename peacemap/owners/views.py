@@ -49,6 +49,7 @@ def _owner_page(org, status=200, **forms_given):
         "sign_out_form": forms.ButtonForm(prefix="out"),
         "contact_form": forms.ContactFormChoice(prefix="contact", contact_form=org.contact_form),
         "vouch": public_view.vouching(org),
+        "looks": services.looks(org),
     }
     return render_template("owners/owner.html", **context), status
 

@@ -48,6 +48,21 @@ def upgrade():
     with op.batch_alter_table('consent_records', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_consent_records_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('access_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('role', sa.String(length=20), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('page', sa.String(length=20), nullable=False),
+    sa.Column('created_at', peacemap.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_access_events_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_access_events_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_events'))
+    )
+    with op.batch_alter_table('access_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_access_events_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_access_events_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('owner_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -128,4 +143,9 @@ def downgrade():
 
     op.drop_table('consent_records')
     op.drop_table('do_not_list')
+    with op.batch_alter_table('access_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_access_events_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_access_events_created_at'))
+
+    op.drop_table('access_events')
     # ### end Alembic commands ###
