@@ -75,6 +75,7 @@ class Defaults:
     STALE_MONTHS = 18
     OWNER_SESSION_MINUTES = 30
     OWNER_LINK_RATE_LIMIT = "5 per hour;20 per day"  # per address asking, for /owner
+    OWNER_LINK_RATE_LIMIT_PER_ADDRESS = "3 per hour;6 per day"  # per mailbox asked for
     DANGER_RATE_LIMIT = "3 per hour;10 per day"  # "this listing puts us in danger", per address
     # Visitors writing to an organisation through its profile: per visitor, and per organisation.
     WRITE_RATE_LIMIT = "3 per hour;10 per day"

@@ -718,3 +718,15 @@ def test_a_coordinator_reaches_no_moderator_or_admin_page(app, coordinator):
     assert set(answers.values()) <= {403, 404}, answers
     assert 403 in answers.values()
     assert browser.get("/en/network").status_code == 200  # control: its own page
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, OWNER_LINK_RATE_LIMIT_PER_ADDRESS="2 per day")
+def test_one_mailbox_gets_few_links_whoever_asks(app, listed, outbox):
+    listed()
+    before = len(outbox())
+    statuses = [
+        fill_and_post(app.test_client(), "/fr/owner", {"ask-email": address}).status_code
+        for address in (EMAIL, EMAIL.upper(), EMAIL, "someone-else@example.org")
+    ]
+    assert statuses == [200, 200, 429, 200]  # (another address is not held back)
+    assert len(outbox()) - before == 2

@@ -24,6 +24,15 @@ def link_limit():
     return current_app.config["OWNER_LINK_RATE_LIMIT"]
 
 
+def link_limit_per_address():
+    return current_app.config["OWNER_LINK_RATE_LIMIT_PER_ADDRESS"]
+
+
+def _address_asked_for():
+    """The address a link is asked for (so that no one floods one mailbox from many places)."""
+    return "owner-link:" + request.form.get("ask-email", "").strip().lower()[:254]
+
+
 def danger_limit():
     return current_app.config["DANGER_RATE_LIMIT"]
 
@@ -65,6 +74,7 @@ def home():
 
 @bp.post("/owner")
 @limiter.limit(link_limit)
+@limiter.limit(link_limit_per_address, key_func=_address_asked_for)
 def ask():
     """Mail an owner link to the address, if it is an organisation's: the answer is the same
     whether it is or not."""
