@@ -29,18 +29,19 @@ from peacemap.records import TEXT_FIELDS
 RECORD_MODELS = {plural: kind.model for plural, kind in kinds.BY_PLURAL.items()}
 
 
+def _newest_first(model, loaded):
+    """A page (from ?page=) of a log's events, newest first, 50 to a page."""
+    form = forms.QueueFilterForm(request.args)
+    number = form.page.data if form.validate() and form.page.data else 1
+    stmt = select(model).order_by(model.created_at.desc(), model.id.desc())
+    return paginate(stmt, number, 50, selectinload(loaded))
+
+
 @bp.get("/audit")
 @moderator_required
 def audit_log():
     """Every change of state or record, newest first."""
-    form = forms.QueueFilterForm(request.args)
-    page_number = form.page.data if form.validate() and form.page.data else 1
-    page = paginate(
-        select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()),
-        page_number,
-        50,
-        selectinload(AuditEvent.actor),
-    )
+    page = _newest_first(AuditEvent, AuditEvent.actor)
     return render_template("moderation/audit.html", page=page)
 
 
@@ -48,14 +49,7 @@ def audit_log():
 @admin_required
 def access_log():
     """Who saw which organisation's private contacts, and when (admins only)."""
-    form = forms.QueueFilterForm(request.args)
-    page_number = form.page.data if form.validate() and form.page.data else 1
-    page = paginate(
-        select(AccessEvent).order_by(AccessEvent.created_at.desc(), AccessEvent.id.desc()),
-        page_number,
-        50,
-        selectinload(AccessEvent.user),
-    )
+    page = _newest_first(AccessEvent, AccessEvent.user)
     names = dict(
         db.session.execute(
             select(Organisation.id, Organisation.name).where(
