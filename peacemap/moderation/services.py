@@ -1,8 +1,5 @@
 """Decisions on submissions and on published records. Services flush; views commit."""
 
-from datetime import timedelta
-
-from flask import current_app
 from flask_babel import gettext as _
 
 from peacemap import audit, kinds, notifications
@@ -203,8 +200,7 @@ def verify(organisation, level, moderator, note=None):
     else:
         organisation.verified_by, organisation.verified_at = moderator, utcnow()
         organisation.verification_evidence = note or None
-        years = current_app.config["VERIFICATION_YEARS"]
-        organisation.verification_expires_at = utcnow() + timedelta(days=round(365.25 * years))
+        organisation.verification_expires_at = owners.expiry_from(organisation.verified_at)
         organisation.stale_since = None
     audit.record(
         moderator,

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from peacemap import mail
+from peacemap.config import LANGUAGES
 from peacemap.extensions import db
 from peacemap.models import Organisation, User
 from peacemap.models.base import utcnow
@@ -15,6 +16,11 @@ SUBJECTS = {
     "reminder": _l("PeaceMap: is your organisation's listing still right?"),
     "link": _l("PeaceMap: your link to manage your listing"),
 }
+
+
+def _language(org):
+    """The record's own language for its mail, French when it is none of the site's."""
+    return org.language if org.language in LANGUAGES else "fr"
 
 
 def owner_link(org_id, reason="link"):
@@ -31,7 +37,7 @@ def owner_link(org_id, reason="link"):
             org.email,
             SUBJECTS[reason],
             f"owner_{reason}",
-            org.language if org.language in ("fr", "en", "ar") else "fr",
+            _language(org),
             org=org,
             token=token,
         )
@@ -48,7 +54,7 @@ def address_changed(org_id, old_address):
             old_address,
             _l("PeaceMap: the contact address of your listing was changed"),
             "owner_address_changed",
-            org.language if org.language in ("fr", "en", "ar") else "fr",
+            _language(org),
             org=org,
         )
     )
@@ -63,7 +69,7 @@ def visitor_message(org_id, message, reply_to):
         org.email,
         _l("PeaceMap: a message from a visitor"),
         "owner_visitor_message",
-        org.language if org.language in ("fr", "en", "ar") else "fr",
+        _language(org),
         org=org,
         message=message,
         reply_to=reply_to,

@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from peacemap import audit
 from peacemap.effects import after_commit
@@ -20,6 +20,7 @@ from peacemap.models import (
     Organisation,
     OwnerConsent,
     PublicationStatus,
+    Relationship,
     RelationshipKind,
     Role,
 )
@@ -65,15 +66,14 @@ def address_changed(org, old_address):
 
 def looks(org):
     """How often its private contacts were seen, when last, and by which roles (no names)."""
-    count, last = db.session.execute(
-        select(func.count(), func.max(AccessEvent.created_at)).where(
-            AccessEvent.organisation_id == org.id
-        )
-    ).one()
-    roles = db.session.scalars(
-        select(AccessEvent.role).where(AccessEvent.organisation_id == org.id).distinct()
+    by_role = db.session.execute(
+        select(AccessEvent.role, func.count(), func.max(AccessEvent.created_at))
+        .where(AccessEvent.organisation_id == org.id)
+        .group_by(AccessEvent.role)
     ).all()
-    return count, last, sorted(str(Role(role).label) for role in roles)
+    count = sum(seen for _role, seen, _last in by_role)
+    last = max((seen_last for _role, _seen, seen_last in by_role), default=None)
+    return count, last, sorted(str(Role(role).label) for role, _seen, _last in by_role)
 
 
 def organisations_at(address):
@@ -222,23 +222,28 @@ def show_again(org, actor=None):
 # -- vouching by networks --------------------------------------------------------------------
 def members_of(network):
     """The published organisations that declared themselves members of `network`."""
-    return sorted(
-        (
-            link.subject
-            for link in network.incoming
-            if link.kind == RelationshipKind.MEMBER_OF and link.subject.is_published
-        ),
-        key=lambda org: org.name.lower(),
-    )
+    return db.session.scalars(
+        Organisation.published()
+        .join(Relationship, Relationship.subject_id == Organisation.id)
+        .where(
+            Relationship.object_id == network.id,
+            Relationship.kind == RelationshipKind.MEMBER_OF,
+        )
+        .order_by(func.lower(Organisation.name))
+    ).all()
+
+
+def expiry_from(start):
+    """When a verification or a vouching made at `start` ends (VERIFICATION_YEARS on)."""
+    return start + timedelta(days=round(365.25 * current_app.config["VERIFICATION_YEARS"]))
 
 
 def vouch(member, network, coordinator):
     """The network vouches for its member, until VERIFICATION_YEARS from now."""
     before = {"vouched_by": member.vouched_by_id}
-    years = current_app.config["VERIFICATION_YEARS"]
     member.vouched_by_id = network.id
     member.vouched_at = utcnow()
-    member.vouch_expires_at = member.vouched_at + timedelta(days=round(365.25 * years))
+    member.vouch_expires_at = expiry_from(member.vouched_at)
     audit.record(
         coordinator, "organisation.vouched", member, before=before, after={"vouched_by": network.id}
     )
@@ -266,8 +271,11 @@ def _identifying_values(name=None, acronym=None, email=None, website=None):
 
 def register(org):
     """Keep keyed hashes of the organisation's name, acronym, email and website."""
-    known = set(db.session.scalars(select(DoNotList.value_hash)))
-    for digest in _identifying_values(org.name, org.acronym, org.email, org.website):
+    digests = _identifying_values(org.name, org.acronym, org.email, org.website)
+    known = set(
+        db.session.scalars(select(DoNotList.value_hash).where(DoNotList.value_hash.in_(digests)))
+    )
+    for digest in digests:
         if digest not in known:
             db.session.add(DoNotList(value_hash=digest))
             known.add(digest)
@@ -316,7 +324,21 @@ def remind(now=None):
     remind_before = now - _months(config["REMIND_MONTHS"])
     stale_before = now - _months(config["STALE_MONTHS"])
     reminded = stale = 0
-    for org in db.session.scalars(Organisation.published().order_by(Organisation.id)):
+    # Only the listings something may be due for, not the whole directory: one never mailed or
+    # not mailed since `remind_before`, one old enough to be stale, or one marked stale now.
+    maybe_due = or_(
+        and_(
+            Organisation.email.is_not(None),
+            or_(
+                Organisation.owner_mailed_at.is_(None),
+                Organisation.owner_mailed_at <= remind_before,
+            ),
+        ),
+        Organisation.created_at <= stale_before,
+        Organisation.stale_since.is_not(None),
+    )
+    candidates = Organisation.published().where(maybe_due).order_by(Organisation.id)
+    for org in db.session.scalars(candidates):
         checked = last_checked(org)
         due = org.owner_mailed_at is None or (
             checked <= remind_before and org.owner_mailed_at <= remind_before
