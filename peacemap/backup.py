@@ -8,8 +8,9 @@ import sqlite3
 import subprocess
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from peacemap import versions
+from peacemap import sealed, versions
 from peacemap.extensions import db
+from peacemap.models import KeyCheck
 
 
 def _sqlite_path(url):
@@ -56,8 +57,17 @@ def _sqlite_copy(source, target):
         origin.close()
 
 
+def write_key_check():
+    """Store the key check the backup carries (never the keys themselves)."""
+    for name, value in sealed.key_check_values().items():
+        db.session.merge(KeyCheck(name=name, value=value))
+    db.session.commit()
+
+
 def backup(target):
-    """Write a consistent copy of the database to `target` while the site runs."""
+    """Write a consistent copy of the database to `target` while the site runs. Private values
+    stay sealed in it; the keys are not in the database, so not in the backup."""
+    write_key_check()
     url = db.engine.url
     if url.get_backend_name() == "sqlite":
         _sqlite_copy(_sqlite_path(url), target)
@@ -76,6 +86,7 @@ def restore(source):
     """Replace the database's content with the backup in `source`."""
     if not os.path.exists(source):
         raise FileNotFoundError(source)
+    sealed.check_keys(_key_checks(source))  # before anything is replaced
     before = versions.version()
     db.session.remove()
     db.engine.dispose()
@@ -101,3 +112,27 @@ def restore(source):
     )
     versions.move_past(before)
     return "postgresql"
+
+
+def _key_checks(source):
+    """{name: value} of the key checks stored in the backup `source` (empty when none)."""
+    if db.engine.url.get_backend_name() == "sqlite":
+        connection = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            return dict(connection.execute("SELECT name, value FROM key_checks"))
+        except sqlite3.DatabaseError:
+            return {}
+        finally:
+            connection.close()
+    listing = subprocess.run(  # noqa: S603
+        [_postgres_tool("pg_restore"), "--data-only", "--table=key_checks", "--file=-", source],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rows = (
+        listing.split("FROM stdin;\n", 1)[1].split("\n\\.", 1)[0]
+        if "FROM stdin;" in listing
+        else ""
+    )
+    return dict(line.split("\t", 1) for line in rows.splitlines() if "\t" in line)

@@ -9,6 +9,7 @@ from babel.messages.frontend import CommandLineInterface
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from peacemap import sealed
 from peacemap.config import LANGUAGES
 from peacemap.extensions import db
 
@@ -240,8 +241,31 @@ def data_restore(path, yes):
         raise click.ClickException(f"{path}: no such backup file")
     if not yes:
         click.confirm("Replace every record with the backup's?", abort=True)
-    kind = backup.restore(path)
+    try:
+        kind = backup.restore(path)
+    except sealed.SealError as error:
+        raise click.ClickException(f"{path} was not restored. {error}") from error
     click.echo(f"Restored the {kind} database from {path}. Now run `flask search rebuild`.")
+
+
+@data_cli.command("new-key")
+def data_new_key():
+    """Print a new random key for PEACEMAP_DATA_KEY or PEACEMAP_INDEX_KEY."""
+    click.echo(sealed.new_key())
+
+
+@data_cli.command("rotate-key")
+def data_rotate_key():
+    """Seal every private value again under the first key of PEACEMAP_DATA_KEY.
+
+    Put the new key first (`flask data new-key`), the old one after a comma, restart, run
+    this, then remove the old key. The index key never changes."""
+    from peacemap import backup
+
+    with db.engine.begin() as connection:
+        count = sealed.reseal_all(connection, db.metadata)
+    backup.write_key_check()
+    click.echo(f"{count} rows sealed anew; the older data keys can now be removed.")
 
 
 def _pybabel(*args):

@@ -2,8 +2,11 @@
 
 import json
 import os
+import re
 import secrets
 from pathlib import Path
+
+from peacemap import sealed
 
 LANGUAGES = ("en", "fr", "ar")
 RTL_LANGUAGES = frozenset({"ar"})
@@ -14,6 +17,12 @@ class Defaults:
 
     ENVIRONMENT = "development"  # "production" refuses to start without SECRET_KEY
     SECRET_KEY = None
+    # Private values sealed at rest (peacemap/sealed.py): the data keys, newest first and
+    # separated by commas, and the blind-index key; or a file holding both (KEY_FILE). In
+    # production they are required and must not sit with the data.
+    DATA_KEY = None
+    INDEX_KEY = None
+    KEY_FILE = None
     SQLALCHEMY_DATABASE_URI = None  # filled in from the instance folder
     SQLALCHEMY_ENGINE_OPTIONS = {
         # Keep accents and Arabic readable in stored JSON, so LIKE filters can match them.
@@ -122,6 +131,7 @@ def load(app, test_config=None):
             app.config["SESSION_COOKIE_NAME"] = "__Host-peacemap"
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _development_secret(app, instance)
+    app.extensions[sealed.EXTENSION] = _data_keys(app, instance)
 
 
 def _development_secret(app, instance):
@@ -136,3 +146,64 @@ def _development_secret(app, instance):
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def _data_keys(app, instance):
+    """The keys that seal private values: from the settings, else from KEY_FILE, else (in
+    development only) from instance/data_keys, created on first use."""
+    config = app.config
+    production = config["ENVIRONMENT"] == "production"
+    data, index, key_file = config["DATA_KEY"], config["INDEX_KEY"], config["KEY_FILE"]
+    settings = instance / "config.py"
+    named = settings.exists() and re.search(r"\b(DATA|INDEX)_KEY\b", settings.read_text())
+    if production and named:
+        raise RuntimeError(_KEY_WITH_DATA.format(place=settings))
+    if key_file and not (data and index):
+        key_file = Path(key_file)
+        if production:
+            _refuse_key_beside_data(key_file, instance, config["SQLALCHEMY_DATABASE_URI"])
+        stored = sealed.read_key_file(key_file)
+        data, index = data or stored.get("DATA_KEY"), index or stored.get("INDEX_KEY")
+    if not (data and index):
+        if production:
+            raise RuntimeError(
+                "PEACEMAP_DATA_KEY and PEACEMAP_INDEX_KEY (or PEACEMAP_KEY_FILE) must be set in "
+                "production (see README, 'Data protection')."
+            )
+        data, index = _development_keys(app, instance)
+    if production and len({data.split(",")[0], index, config["SECRET_KEY"]}) < 3:
+        raise RuntimeError("the data key, the index key and the secret key must differ")
+    return sealed.make_keys(data, index)
+
+
+_KEY_WITH_DATA = (
+    "{place}: the data keys must not be kept with the data (in the instance folder or the "
+    "database's folder): a copy of the disk would carry them (see README, 'Data protection')."
+)
+
+
+def _refuse_key_beside_data(key_file, instance, database_uri):
+    """A key file inside the instance folder or the database's folder protects nothing."""
+    folders = [instance.resolve()]
+    if database_uri.startswith("sqlite:///"):
+        folders.append(Path(database_uri.removeprefix("sqlite:///")).resolve().parent)
+    place = key_file.resolve()
+    if any(place.is_relative_to(folder) for folder in folders):
+        raise RuntimeError(_KEY_WITH_DATA.format(place=place))
+
+
+def _development_keys(app, instance):
+    """instance/data_keys, created with new keys (and a warning) when missing."""
+    path = instance / "data_keys"
+    try:
+        sealed.write_key_file(path, sealed.new_key(), sealed.new_key(), exclusive=True)
+    except FileExistsError:
+        pass
+    else:
+        app.logger.warning(
+            "Development data keys created in %s: private values are sealed with them. "
+            "In production set PEACEMAP_DATA_KEY and PEACEMAP_INDEX_KEY (see README).",
+            path,
+        )
+    stored = sealed.read_key_file(path)
+    return stored["DATA_KEY"], stored["INDEX_KEY"]

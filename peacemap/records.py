@@ -18,7 +18,7 @@ from peacemap.models import (
     Theme,
 )
 from peacemap.places.gazetteer import fold
-from peacemap.places.service import location_for, place_spec
+from peacemap.places.service import kept_places, location_for, place_spec
 
 # Field name -> label, in the order a diff shows them.
 ORGANISATION_FIELDS = {
@@ -158,7 +158,8 @@ def apply_organisation(org, payload, replace_texts=False):
         setattr(org, field, merge_texts(getattr(org, field), payload.get(field), replace_texts))
     org.themes = _themes(payload.get("themes"))
     cache = {}
-    org.locations = [location_for(spec, cache) for spec in payload.get("places") or []]
+    specs = kept_places(payload.get("places"), org.location_precision)
+    org.locations = [location_for(spec, cache) for spec in specs]
     if "member_of" in payload:
         _set_memberships(org, payload["member_of"] or [], payload.get("member_of_visibility"))
     wanted = set(payload.get("identifiers") or [])
@@ -208,7 +209,8 @@ def apply_initiative(initiative, payload, replace_texts=False):
     initiative.location_precision = payload.get("location_precision") or "commune"
     initiative.themes = _themes(payload.get("themes"))
     cache = {}
-    initiative.locations = [location_for(spec, cache) for spec in payload.get("places") or []]
+    specs = kept_places(payload.get("places"), initiative.location_precision)
+    initiative.locations = [location_for(spec, cache) for spec in specs]
     slugs = {item["slug"] for item in payload.get("organisations") or []}
     orgs = {
         org.slug: org

@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from peacemap import create_app
+from peacemap import create_app, sealed
 from peacemap.extensions import db
 
 
@@ -14,7 +14,14 @@ from peacemap.extensions import db
 def instance(tmp_path, monkeypatch):
     path = tmp_path / "instance"
     monkeypatch.setenv("PEACEMAP_INSTANCE_PATH", str(path))
-    for name in ("PEACEMAP_SECRET_KEY", "PEACEMAP_ENVIRONMENT", "PEACEMAP_PAGE_SIZE"):
+    for name in (
+        "PEACEMAP_SECRET_KEY",
+        "PEACEMAP_ENVIRONMENT",
+        "PEACEMAP_PAGE_SIZE",
+        "PEACEMAP_DATA_KEY",
+        "PEACEMAP_INDEX_KEY",
+        "PEACEMAP_KEY_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     return path
 
@@ -24,6 +31,8 @@ def test_production_refuses_to_start_without_secret_key(instance, monkeypatch):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app()
     monkeypatch.setenv("PEACEMAP_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("PEACEMAP_DATA_KEY", sealed.new_key())
+    monkeypatch.setenv("PEACEMAP_INDEX_KEY", sealed.new_key())
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
 

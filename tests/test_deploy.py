@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from peacemap import create_app
+from peacemap import create_app, sealed
 from peacemap.demo import loader
 from peacemap.extensions import db
 
@@ -83,8 +83,11 @@ def site(tmp_path_factory):
         "PEACEMAP_SECRET_KEY": "deploy-test",
         "PEACEMAP_TRUSTED_PROXIES": "1",
         "PEACEMAP_WORKERS": "2",
+        "PEACEMAP_DATA_KEY": sealed.new_key(),
+        "PEACEMAP_INDEX_KEY": sealed.new_key(),
     }
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "x"})
+    keys = {"DATA_KEY": env["PEACEMAP_DATA_KEY"], "INDEX_KEY": env["PEACEMAP_INDEX_KEY"]}
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "x", **keys})
     with app.app_context():
         db.create_all()
         loader.load(loader.read_data())

@@ -9,7 +9,7 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from peacemap import create_app
+from peacemap import create_app, sealed
 from peacemap.accounts.services import create_user
 from peacemap.demo import loader
 from peacemap.extensions import db
@@ -36,6 +36,8 @@ def cluster(tmp_path_factory):
         "SECRET_KEY": "shared-secret",
         "SQLALCHEMY_DATABASE_URI": database,
         "SEARCH_BACKEND": "postgres",
+        "DATA_KEY": sealed.new_key(),
+        "INDEX_KEY": sealed.new_key(),
     }
     os.environ["PEACEMAP_INSTANCE_PATH"] = str(tmp / "setup")
     app = create_app(settings)
@@ -69,6 +71,8 @@ def cluster(tmp_path_factory):
             **os.environ,
             "PEACEMAP_INSTANCE_PATH": str(tmp / f"node{number}"),
             "PEACEMAP_SECRET_KEY": settings["SECRET_KEY"],
+            "PEACEMAP_DATA_KEY": settings["DATA_KEY"],
+            "PEACEMAP_INDEX_KEY": settings["INDEX_KEY"],
             "PEACEMAP_SQLALCHEMY_DATABASE_URI": database,
             "PEACEMAP_SEARCH_BACKEND": "postgres",
             "PEACEMAP_RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{redis_port}",

@@ -125,13 +125,15 @@ def test_passwords_are_hashed_at_owasp_strength(app, make_user):
 
 
 def test_production_cookies_are_host_only_and_secure(tmp_path, monkeypatch):
-    from peacemap import create_app
+    from peacemap import create_app, sealed
 
     monkeypatch.setenv("PEACEMAP_INSTANCE_PATH", str(tmp_path))
     app = create_app(
         {
             "ENVIRONMENT": "production",
             "SECRET_KEY": "x" * 32,
+            "DATA_KEY": sealed.new_key(),
+            "INDEX_KEY": sealed.new_key(),
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
         }
     )

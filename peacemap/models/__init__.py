@@ -27,7 +27,7 @@ from peacemap.models.enums import (
     VerificationLevel,
 )
 from peacemap.models.owners import ConsentRecord, DoNotList, OwnerToken
-from peacemap.models.state import Counter
+from peacemap.models.state import Counter, KeyCheck
 from peacemap.models.workflow import (
     AccessEvent,
     AuditEvent,
@@ -44,6 +44,7 @@ __all__ = [
     "AuditEvent",
     "ConsentRecord",
     "Counter",
+    "KeyCheck",
     "DoNotList",
     "HiddenBy",
     "Identifier",

@@ -6,7 +6,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Float,
     ForeignKey,
     Integer,
     String,
@@ -15,7 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym, validates
 
 from peacemap.extensions import db
 from peacemap.models.base import JSONType, UTCDateTime, enum_column, utcnow
@@ -32,6 +31,7 @@ from peacemap.models.enums import (
     RelationshipKind,
     VerificationLevel,
 )
+from peacemap.sealed import SealedFloat, SealedText, blind_email
 
 
 def _link_table(name, left, right):
@@ -82,17 +82,21 @@ class Location(db.Model):
     admin2_pcode: Mapped[str | None] = mapped_column(String(20))
     admin3: Mapped[str | None] = mapped_column(String(120))
     admin3_pcode: Mapped[str | None] = mapped_column(String(20))
-    latitude: Mapped[float | None] = mapped_column(Float)
-    longitude: Mapped[float | None] = mapped_column(Float)
+    # Sealed at rest (peacemap/sealed.py): a typed point can be where someone lives.
+    latitude: Mapped[float | None] = mapped_column(SealedFloat("locations.latitude"))
+    longitude: Mapped[float | None] = mapped_column(SealedFloat("locations.longitude"))
     precision: Mapped[LocationPrecision] = mapped_column(
         enum_column(LocationPrecision), default=LocationPrecision.EXACT
     )
     geonameid: Mapped[int | None] = mapped_column(Integer, unique=True)
 
-    __table_args__ = (
-        CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="latitude"),
-        CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="longitude"),
-    )
+    @validates("latitude", "longitude")
+    def _in_range(self, name, value):
+        """The range the database can no longer check on a sealed value."""
+        limit = 90 if name == "latitude" else 180
+        if value is not None and not -limit <= float(value) <= limit:
+            raise ValueError(f"{name} {value} is out of range")
+        return value
 
 
 class Organisation(db.Model):
@@ -112,8 +116,10 @@ class Organisation(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="fr")
     founded_year: Mapped[int | None] = mapped_column(Integer)
     website: Mapped[str | None] = mapped_column(String(500))
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(50))
+    # Sealed at rest (peacemap/sealed.py), and found by the blind index of the email.
+    email: Mapped[str | None] = mapped_column(SealedText("organisations.email"))
+    phone: Mapped[str | None] = mapped_column(SealedText("organisations.phone"))
+    email_index: Mapped[str | None] = mapped_column(String(64), index=True)
     country: Mapped[str] = mapped_column(String(2), index=True)
     verification_level: Mapped[VerificationLevel] = mapped_column(
         enum_column(VerificationLevel), default=VerificationLevel.NONE
@@ -200,6 +206,11 @@ class Organisation(db.Model):
             "verification_level = 'none' OR verified_at IS NOT NULL", name="verified_when"
         ),
     )
+
+    @validates("email")
+    def _index_email(self, _name, value):
+        self.email_index = blind_email(value)
+        return value
 
     @property
     def verification_expired(self):

@@ -1,6 +1,6 @@
 """Counters shared by every app process through the database."""
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import BigInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peacemap.extensions import db
@@ -13,3 +13,13 @@ class Counter(db.Model):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class KeyCheck(db.Model):
+    """A known text sealed under the data key and blind-indexed under the index key: tells a
+    restore (or a start with the wrong keys) that the keys are not the data's."""
+
+    __tablename__ = "key_checks"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)  # "data", "index"
+    value: Mapped[str] = mapped_column(Text)

@@ -16,8 +16,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peacemap.extensions import db
-from peacemap.models.base import JSONType, UTCDateTime, enum_column, utcnow
+from peacemap.models.base import UTCDateTime, enum_column, utcnow
 from peacemap.models.enums import Role, SubmissionKind, SubmissionState
+from peacemap.sealed import SealedJSON, SealedText
 
 
 class User(UserMixin, db.Model):
@@ -91,16 +92,17 @@ class Submission(db.Model):
     state: Mapped[SubmissionState] = mapped_column(
         enum_column(SubmissionState), default=SubmissionState.PENDING, index=True
     )
-    payload: Mapped[dict] = mapped_column(JSONType, default=dict)
+    payload: Mapped[dict] = mapped_column(SealedJSON("submissions.payload"), default=dict)
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="SET NULL")
     )
     initiative_id: Mapped[int | None] = mapped_column(
         ForeignKey("initiatives.id", ondelete="SET NULL")
     )
-    submitter_name: Mapped[str] = mapped_column(String(200))
-    submitter_email: Mapped[str | None] = mapped_column(String(254))
-    submitter_role: Mapped[str | None] = mapped_column(String(200))
+    # Who sent it, sealed at rest (peacemap/sealed.py) and forgotten by `flask data purge`.
+    submitter_name: Mapped[str] = mapped_column(SealedText("submissions.submitter_name"))
+    submitter_email: Mapped[str | None] = mapped_column(SealedText("submissions.submitter_email"))
+    submitter_role: Mapped[str | None] = mapped_column(SealedText("submissions.submitter_role"))
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     # Sent by the organisation itself from its owner page: shown first in the queue.
     from_owner: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -142,8 +144,9 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(60), index=True)
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int | None] = mapped_column(Integer)
-    before: Mapped[dict | None] = mapped_column(JSONType)
-    after: Mapped[dict | None] = mapped_column(JSONType)
+    # Private values inside (an email, a typed point) are sealed at rest (peacemap/sealed.py).
+    before: Mapped[dict | None] = mapped_column(SealedJSON("audit_events.before"))
+    after: Mapped[dict | None] = mapped_column(SealedJSON("audit_events.after"))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
@@ -159,7 +162,7 @@ class Revision(db.Model):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)
-    snapshot: Mapped[dict] = mapped_column(JSONType)
+    snapshot: Mapped[dict] = mapped_column(SealedJSON("revisions.snapshot"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submission_id: Mapped[int | None] = mapped_column(
         ForeignKey("submissions.id", ondelete="SET NULL")

@@ -1,15 +1,13 @@
 """What an organisation can do with its own listing, and what moderators decide of it.
 Services flush; views commit."""
 
-import hashlib
-import hmac
 import re
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
-from peacemap import audit
+from peacemap import audit, sealed
 from peacemap.effects import after_commit
 from peacemap.extensions import db
 from peacemap.models import (
@@ -32,11 +30,9 @@ from peacemap.search import service as search
 
 
 def keyed_hash(value):
-    """A keyed hash (HMAC-SHA256) of a normalised value: matches without keeping the value."""
-    key = hmac.new(
-        current_app.config["SECRET_KEY"].encode(), b"peacemap keyed hashes", hashlib.sha256
-    ).digest()
-    return hmac.new(key, normalised(value).encode(), hashlib.sha256).hexdigest()
+    """A blind index (HMAC-SHA256 under the index key, which key rotation leaves alone) of a
+    normalised value: matches without keeping the value."""
+    return sealed.blind(normalised(value), "register")
 
 
 def normalised(value):
@@ -82,7 +78,7 @@ def organisations_at(address):
     if "@" not in wanted:
         return []
     return db.session.scalars(
-        select(Organisation).where(func.lower(Organisation.email) == wanted)
+        select(Organisation).where(Organisation.email_index == sealed.blind_email(wanted))
     ).all()
 
 

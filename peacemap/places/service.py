@@ -5,6 +5,7 @@ from sqlalchemy import select
 from peacemap.extensions import db
 from peacemap.models import Location, LocationPrecision
 from peacemap.places import gazetteer
+from peacemap.places.centres import nearest_locality
 
 
 def location_for(spec, cache=None):
@@ -38,6 +39,25 @@ def location_for(spec, cache=None):
             )
         )
     return cache[key]
+
+
+def kept_places(specs, precision):
+    """Place specs as they are stored for a record at `precision`: a typed point is kept only
+    when the precision is exact; at commune precision it becomes its nearest locality's
+    (public reference data), and coarser it is not kept at all."""
+    precision = LocationPrecision(precision or LocationPrecision.COMMUNE)
+    kept = []
+    for spec in specs or []:
+        spec = dict(spec)
+        point = spec.get("latitude"), spec.get("longitude")
+        if precision != LocationPrecision.EXACT and not spec.get("geonameid") and None not in point:
+            locality = None
+            if precision == LocationPrecision.COMMUNE:
+                locality = nearest_locality(spec["country"], float(point[0]), float(point[1]))
+            spec["latitude"] = locality.latitude if locality else None
+            spec["longitude"] = locality.longitude if locality else None
+        kept.append(spec)
+    return kept
 
 
 def _from_gazetteer(geonameid):
