@@ -10,6 +10,7 @@ from peacemap.models.directory import (
     Relationship,
     Theme,
 )
+from peacemap.models.crisis import CrisisArea
 from peacemap.models.enums import (
     AchievementScope,
     HiddenBy,
@@ -44,6 +45,7 @@ __all__ = [
     "AuditEvent",
     "ConsentRecord",
     "Counter",
+    "CrisisArea",
     "DoNotList",
     "HiddenBy",
     "Identifier",
