@@ -1,5 +1,6 @@
 """The data model (DESIGN.md section 2), split by feature."""
 
+from peacemap.models.crisis import CrisisArea
 from peacemap.models.directory import (
     Achievement,
     Identifier,
@@ -10,7 +11,6 @@ from peacemap.models.directory import (
     Relationship,
     Theme,
 )
-from peacemap.models.crisis import CrisisArea
 from peacemap.models.enums import (
     AchievementScope,
     HiddenBy,
