@@ -7,7 +7,7 @@ area, and the initiatives that named them (peacemap/public/crisis.py says what t
 sees of them).
 """
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from peacemap import audit
 from peacemap.effects import after_commit
@@ -31,7 +31,7 @@ def known_areas():
     areas = {country: set() for country in country_centres()}
     for country, region in region_centres():
         areas.setdefault(country, set()).add(region)
-    used = db.session.execute(select(distinct(Location.country), Location.admin1))
+    used = db.session.execute(select(Location.country, Location.admin1).distinct())
     for country, region in used:
         areas.setdefault(country, set())
         if region:

@@ -9,8 +9,8 @@ and the exports narrow in one place.
 
 The SQL condition (`placed_in_crisis`) is the one rule: the Python side (`in_crisis`) asks it
 once per transaction for the ids it covers, so the two never disagree. The ids are forgotten at
-every flush, commit and rollback: a record that moved into an area is seen there at once, and a
-record reindexed after the commit that set an area reads the area.
+every flush and at the end of every transaction: a record that moved into an area is seen there
+at once, and a record reindexed after the commit that set an area reads the area.
 """
 
 from sqlalchemy import and_, event, exists, or_, select
@@ -94,7 +94,6 @@ def active_areas():
 
 
 @event.listens_for(Session, "after_flush")
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
+@event.listens_for(Session, "after_transaction_end")
 def _forget(session, *_args):
     session.info.pop(_IDS, None)
