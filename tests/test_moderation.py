@@ -51,7 +51,14 @@ def propose(payload=None, kind="new_organisation", target=None, email=None):
 
 def moderator_routes(app):
     """Every moderation URL, with placeholder arguments, and its methods."""
-    values = {"submission_id": 1, "kind": "organisations", "slug": "x", "number": 1, "user_id": 1, "area_id": 1}
+    values = {
+        "submission_id": 1,
+        "kind": "organisations",
+        "slug": "x",
+        "number": 1,
+        "user_id": 1,
+        "area_id": 1,
+    }
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if rule.endpoint.startswith("moderation."):

@@ -60,7 +60,7 @@ def _affected():
         initiatives |= set(
             db.session.scalars(
                 select(InitiativeOrganisation.initiative_id).where(
-                    InitiativeOrganisation.organisation_id.in_(organisations)
+                    InitiativeOrganisation.organisation_id.in_(sorted(organisations))
                 )
             )
         )

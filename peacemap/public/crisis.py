@@ -51,17 +51,21 @@ def not_in_crisis(model):
 
 
 def ids(kind):
-    """The ids of the `kind` records in crisis now (one query per kind and transaction, none
-    when no area is active)."""
-    known = db.session.info.setdefault(_IDS, {})
-    if kind not in known:
-        found = set()
+    """The ids of the `kind` records in crisis now: one query per transaction while no area is
+    active, and one more per kind while one is."""
+    known = db.session.info.get(_IDS)
+    if known is None:
         if db.session.scalar(select(exists().where(active()))):
-            model = kinds.MODELS[kind]
-            found = set(db.session.scalars(select(model.id).where(placed_in_crisis(model))))
+            known = {}
+        else:
+            known = {name: frozenset() for name in kinds.MODELS}
+        db.session.info[_IDS] = known
+    if kind not in known:
+        model = kinds.MODELS[kind]
+        found = frozenset(db.session.scalars(select(model.id).where(placed_in_crisis(model))))
+        # (that query may have flushed, which forgets what was known: keep it anew)
         db.session.info.setdefault(_IDS, {})[kind] = found
-        known = db.session.info[_IDS]
-    return known[kind]
+    return db.session.info[_IDS][kind]
 
 
 def in_crisis(record):
