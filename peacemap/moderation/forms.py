@@ -196,5 +196,7 @@ class CrisisForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason"),
         validators=[DataRequired(), Length(max=500)],
-        description=_l("Seen by admins only. Say what happened and where it was reported."),
+        description=_l(
+            "Seen by moderators and admins only. Say what happened and where it was reported."
+        ),
     )
