@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from peacemap import create_app
 from peacemap.extensions import db
-from peacemap.models import AuditEvent, CrisisArea, Organisation, User
+from peacemap.models import AuditEvent, CrisisArea, Organisation, Submission, User
 from peacemap.owners import tokens
 from peacemap.public import crisis
 from peacemap.search import service as search
@@ -29,6 +29,7 @@ EMAIL = "kelvanara.office@sentinel.test"
 PHONE = "+223 71 48 26 93"
 POINT = (15.61837, 0.72419)
 INITIATIVE_PLACE = "Ouvrevillage"
+ANSONGO = 2461003  # a town of the Gao region, from the gazetteer
 NETWORK = "Reseau Sentinelle"
 # The control: the same kind of record, in another region of the same country.
 CONTROL = {
@@ -52,7 +53,11 @@ def placed(app, make_organisation, make_location, make_initiative, link):
         name="Kelvanara Peace Committee",
         locations=[
             make_location(
-                name=PLACE, admin1=REGION, latitude=POINT[0], longitude=POINT[1], admin2="Cercle"
+                name=PLACE,
+                admin1=REGION,
+                latitude=POINT[0],
+                longitude=POINT[1],
+                admin2="Cercle",
             )
         ],
         location_precision="exact",
@@ -358,3 +363,48 @@ def test_every_app_server_sees_it_at_its_next_request(app, client, admin, placed
     with other.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_correction_sent_during_a_crisis_keeps_what_it_was_not_shown(
+    app, client, admin, make_organisation, link
+):
+    """The correction form starts from the coarsened view; what it did not show (places,
+    contacts, the network named) stays as the owner chose, and nothing is narrowed for good."""
+    from peacemap.places.service import location_for
+
+    network = make_organisation(slug="network", name=NETWORK, type="network")
+    org = make_organisation(
+        slug="ansongo-committee",
+        locations=[location_for({"geonameid": ANSONGO})],  # in the Gao region
+        location_precision="exact",
+        email=EMAIL,
+        contacts_public=True,
+    )
+    link(org, "member_of", network)
+    db.session.commit()
+    set_crisis(client, area="ML/Gao")
+    visitor = app.test_client()
+    form = visitor.get("/en/organisations/ansongo-committee/suggest").get_data(as_text=True)
+    assert "Ansongo" not in form and EMAIL not in form and NETWORK not in form
+    sent = fill_and_post(
+        visitor,
+        "/en/organisations/ansongo-committee/suggest",
+        {"consent": "y", "summary": "Local committee for dialogue between farmers and herders."},
+    )
+    assert sent.status_code == 200, soup(sent).select_one(".error-summary")
+    submission = db.session.scalar(select(Submission))
+    approved = fill_and_post(
+        client,
+        f"/en/moderation/{submission.id}",
+        {},
+        selector=f"form[action='/en/moderation/{submission.id}/approve']",
+    )
+    assert approved.status_code == 302, soup(approved).select_one(".error-summary")
+    db.session.expire_all()
+    org = db.session.get(Organisation, org.id)
+    assert "Local committee for dialogue between farmers and herders." in org.summary.values()
+    assert [(link.object.slug, str(link.visibility)) for link in org.outgoing] == [
+        ("network", "public")
+    ]
+    assert (org.email, str(org.location_precision), org.contacts_public) == (EMAIL, "exact", True)
+    assert [location.geonameid for location in org.locations] == [ANSONGO]

@@ -125,6 +125,9 @@ def complete_correction(record, proposed):
         completed["location_precision"] = str(now)
     if "contacts_public" in current and not current["contacts_public"]:
         completed["contacts_public"] = False
+    elif current.get("contacts_public") and in_crisis(record):
+        # The form showed them as not public because of crisis mode, not the owner's choice.
+        completed["contacts_public"] = True
     named = _named(record)
     if "member_of" in current:
         _complete_memberships(current, completed, named)
