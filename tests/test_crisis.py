@@ -408,3 +408,14 @@ def test_a_correction_sent_during_a_crisis_keeps_what_it_was_not_shown(
     ]
     assert (org.email, str(org.location_precision), org.contacts_public) == (EMAIL, "exact", True)
     assert [location.geonameid for location in org.locations] == [ANSONGO]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "ar"])
+def test_moderators_see_why_a_record_is_coarsened(client, admin, placed, lang):
+    record = f"/{lang}/moderation/organisations/kelvanara"
+    assert soup(client.get(record)).select_one("p.notice") is None  # control
+    set_crisis(client)
+    notice = soup(client.get(record)).select_one("p.notice")
+    assert notice is not None and REGION in notice.get_text()
+    page = client.get(f"/{lang}/moderation/crisis")
+    assert page.status_code == 200 and REGION in page.get_data(as_text=True)
