@@ -90,13 +90,6 @@ def areas_of(record):
     ]
 
 
-def active_areas():
-    """The areas in crisis mode now, by country and region."""
-    return db.session.scalars(
-        select(CrisisArea).where(active()).order_by(CrisisArea.country, CrisisArea.admin1)
-    ).all()
-
-
 @event.listens_for(Session, "after_flush")
 @event.listens_for(Session, "after_transaction_end")
 def _forget(session, *_args):
