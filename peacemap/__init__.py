@@ -52,7 +52,7 @@ def create_app(test_config=None):
     from peacemap.map.views import api as map_api_bp
     from peacemap.map.views import bp as map_bp
     from peacemap.map.views import vendor as vendor_bp
-    from peacemap.moderation import record_views, user_views, views  # noqa: F401 (routes)
+    from peacemap.moderation import crisis_views, record_views, user_views, views  # noqa: F401
     from peacemap.moderation.blueprint import bp as moderation_bp
     from peacemap.owners import network_views as _network_routes  # noqa: F401 (routes)
     from peacemap.owners import views as _owner_routes  # noqa: F401 (routes)

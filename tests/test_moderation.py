@@ -51,7 +51,14 @@ def propose(payload=None, kind="new_organisation", target=None, email=None):
 
 def moderator_routes(app):
     """Every moderation URL, with placeholder arguments, and its methods."""
-    values = {"submission_id": 1, "kind": "organisations", "slug": "x", "number": 1, "user_id": 1}
+    values = {
+        "submission_id": 1,
+        "kind": "organisations",
+        "slug": "x",
+        "number": 1,
+        "user_id": 1,
+        "area_id": 1,
+    }
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if rule.endpoint.startswith("moderation."):
@@ -62,7 +69,13 @@ def moderator_routes(app):
                     yield rule.endpoint, method, url
 
 
-ADMIN_ONLY = {"moderation.users", "moderation.toggle_user"}
+ADMIN_ONLY = {
+    "moderation.users",
+    "moderation.toggle_user",
+    "moderation.crisis_areas",
+    "moderation.set_crisis",
+    "moderation.lift_crisis",
+}
 
 
 def test_anonymous_visitors_are_sent_to_login_on_every_moderator_route(app, client):

@@ -4,7 +4,8 @@
   the agreed precision) on records that together cover every precision and both contact
   choices, then every public route of the URL map must contain none of them, and no record may
   be found by a hidden place. A control record with everything public proves that the same
-  checks do see the values.
+  checks do see the values. It runs twice: as the owners chose, and with crisis mode on for a
+  region, where a record that made everything public is expected at the coarsened view.
 - The correction form shows only what the public sees, and a correction never widens it.
 - Only declared modules read a record's private attributes (an AST check of the code, a text
   check of the public templates), and lazy translated strings never take user input.
@@ -18,9 +19,11 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from peacemap.extensions import db
-from peacemap.models import Organisation
+from peacemap.models import CrisisArea, Organisation
+from peacemap.models.base import utcnow
 from peacemap.search import service as search
 from tests.conftest import fill_and_post, form_values, soup
 
@@ -90,6 +93,15 @@ def secrets_of(values):
     found |= {values[key] for key in ("place", "region") if values.get(key)}
     return found
 
+
+# Everything public, but placed in a region in crisis mode: the country alone is expected.
+CRISIS = {
+    "email": "echo.crisis@sentinel.test",
+    "phone": "+223 65 19 47 28",
+    "place": "Crisevillage",
+    "region": "Criseregion",
+    "point": (16.70941, -3.00713),
+}
 
 SECRETS = set().union(*(secrets_of(v) for v in HIDDEN.values()))
 SECRETS |= {INITIATIVE["place"]} | coordinate_texts(INITIATIVE["point"])
@@ -163,11 +175,11 @@ NOT_PUBLIC = (
 )
 QUERIES = sorted(
     {HIDDEN["alpha"]["place"], HIDDEN["bravo"]["region"], HIDDEN["delta"]["place"]}
-    | {INITIATIVE["place"], "Sentinel"}
+    | {INITIATIVE["place"], "Sentinel", CRISIS["place"], CRISIS["region"]}
 )
 BBOXES = [  # tiny boxes around every hidden point: what lies there must not be found
     f"{lon - 0.01},{lat - 0.01},{lon + 0.01},{lat + 0.01}"
-    for lat, lon in [v["point"] for v in HIDDEN.values()] + [INITIATIVE["point"]]
+    for lat, lon in [v["point"] for v in HIDDEN.values()] + [INITIATIVE["point"], CRISIS["point"]]
 ]
 
 
@@ -275,34 +287,97 @@ def answers(client, urls):
         yield path, query, response.get_data(as_text=True)
 
 
-def test_no_public_route_shows_a_private_value(app, client, directory):
+@pytest.fixture
+def crisis_directory(directory, make_organisation, make_location):
+    """The sentinel records, and crisis mode on for a region where one more record (Echo) made
+    everything public."""
+    place = make_location(
+        name=CRISIS["place"],
+        admin1=CRISIS["region"],
+        latitude=CRISIS["point"][0],
+        longitude=CRISIS["point"][1],
+    )
+    echo = make_organisation(
+        slug="echo",
+        name="Sentinel Echo",
+        locations=[place],
+        location_precision="exact",
+        email=CRISIS["email"],
+        phone=CRISIS["phone"],
+        contacts_public=True,
+    )
+    db.session.add(CrisisArea(country="ML", admin1=CRISIS["region"], reason="sentinel"))
+    db.session.commit()
+    search.rebuild()
+    return {**directory, "echo": echo}
+
+
+@pytest.fixture(params=[False, True], ids=["as-chosen", "crisis-mode"])
+def matrix(request):
+    """The sentinel records as their owners chose them, or with crisis mode on for a region:
+    (records, what must not be seen)."""
+    if not request.param:
+        return request.getfixturevalue("directory"), SECRETS
+    return request.getfixturevalue("crisis_directory"), SECRETS | secrets_of(CRISIS)
+
+
+def test_no_public_route_shows_a_private_value(app, client, matrix):
+    records, secrets = matrix
     leaks = []
-    for path, query, body in answers(client, public_urls(app, directory)):
+    for path, query, body in answers(client, public_urls(app, records)):
         asked = set(query.values())  # what the visitor typed comes back in the search box
-        leaks += [(path, query, s) for s in SECRETS - asked if s in body]
+        leaks += [(path, query, s) for s in secrets - asked if s in body]
     assert leaks == []
 
 
-def test_no_record_is_found_by_what_the_public_view_hides(client, directory):
+def test_the_crisis_record_is_asked_for_and_shown_at_its_country(app, client, crisis_directory):
+    """The control of the crisis-mode run: the leak matrix does ask for the record in crisis,
+    which is still listed, under its country; as its owner chose, it would show everything."""
+    assert ("/en/organisations/echo", {}) in public_urls(app, crisis_directory)
+    profile = soup(client.get("/en/organisations/echo")).get_text()
+    assert "Sentinel Echo" in profile and "Mali" in profile
+    db.session.scalar(select(CrisisArea)).lifted_at = utcnow()  # (a flush: the version rises)
+    db.session.commit()
+    shown = client.get("/en/organisations/echo").get_data(as_text=True)
+    assert {CRISIS["email"], CRISIS["place"], CRISIS["region"]} <= {
+        s for s in secrets_of(CRISIS) if s in shown
+    }
+
+
+def test_no_record_is_found_by_what_the_public_view_hides(client, matrix):
+    directory, _secrets = matrix
+    crisis = [CRISIS["place"], CRISIS["region"]] if "echo" in directory else []
     for lang in ("fr", "en", "ar"):
-        for place in (HIDDEN["alpha"]["place"], HIDDEN["delta"]["place"], INITIATIVE["place"]):
+        for place in (
+            HIDDEN["alpha"]["place"],
+            HIDDEN["delta"]["place"],
+            INITIATIVE["place"],
+            *crisis,
+        ):
             page = soup(client.get(f"/{lang}/search", query_string={"q": place}))
             assert "Sentinel" not in page.get_text(), (lang, place)
     found = client.get("/api/v1/search", query_string={"q": HIDDEN["alpha"]["place"]}).get_json()
     assert "Sentinel" not in json.dumps(found)
     listed = client.get("/en/organisations", query_string={"region": HIDDEN["bravo"]["region"]})
     assert "Sentinel Bravo" not in listed.get_data(as_text=True)
+    listed = client.get("/en/organisations", query_string={"region": CRISIS["region"]})
+    assert "Sentinel Echo" not in listed.get_data(as_text=True)
     for bbox in BBOXES:
         layer = client.get("/api/v1/organisations.geojson", query_string={"bbox": bbox}).get_json()
-        hidden_ids = {record.id for key, record in directory.items() if key in HIDDEN}
+        hidden_ids = {record.id for key, record in directory.items() if key in [*HIDDEN, "echo"]}
         assert not hidden_ids & {feature["id"] for feature in layer["features"]}, bbox
     drawn = client.get("/api/v1/organisations.geojson").get_json()
     assert directory["delta"].id not in {feature["id"] for feature in drawn["features"]}
+    if "echo" in directory:
+        assert directory["echo"].id not in {feature["id"] for feature in drawn["features"]}
+        export = client.get("/api/v1/exports/organisations.csv").get_data(as_text=True)
+        assert "Sentinel Echo" not in export and "Sentinel Zulu" in export
 
 
-def test_the_same_checks_see_what_is_public(app, client, directory):
+def test_the_same_checks_see_what_is_public(app, client, matrix):
     """The control: the record that made everything public is found and shown everywhere
     it should be, by the same requests and the same string checks."""
+    directory, _secrets = matrix
     urls = dict((path, query) for path, query in public_urls(app, directory) if "zulu" in path)
     assert urls
     bodies = {path: body for path, _query, body in answers(client, urls.items())}

@@ -56,7 +56,7 @@ def organisation_detail(org, links, lang):
         "website": web_url(org.website),
         "email": contacts.email if contacts else None,
         "phone": contacts.phone if contacts else None,
-        "location_precision": str(org.location_precision),
+        "location_precision": str(public_places.precision(org)),
         "places": [public_places.place_json(p) for p in public_places.visible_places(org)],
         "point": {"longitude": point[0], "latitude": point[1]} if point else None,
         "identifiers": sorted(str(identifier) for identifier in org.identifiers),
@@ -103,7 +103,7 @@ def initiative_detail(item, lang):
             "description": dict(item.description or {}),
             "original_language": item.language,
         },
-        "location_precision": str(item.location_precision),
+        "location_precision": str(public_places.precision(item)),
         "places": [public_places.place_json(p) for p in public_places.visible_places(item)],
         "organisations": sorted(
             (

@@ -94,7 +94,7 @@ def organisation_row(org, themes, member_of, url):
         "alternate_names": join(org.alternate_names or []),
         "type": str(org.type),
         "country": org.country,
-        "location_precision": str(org.location_precision),
+        "location_precision": str(public_places.precision(org)),
         "themes": join(sorted(themes)),
         "member_of": join(sorted(member_of)),
         "language": org.language or "",

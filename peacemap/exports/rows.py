@@ -1,7 +1,8 @@
 """Published records as the exports write them: flat rows and HSDS objects, loaded in batches.
 
 Everything here reads a record's places and contacts through the public view
-(`peacemap/public/`), as the pages do.
+(`peacemap/public/`), as the pages do; records placed in a crisis area are left out
+(`public_places.exported`).
 """
 
 import uuid
@@ -59,6 +60,7 @@ def _profile_url(endpoint, slug, lang):
 
 def organisation_rows(stmt, lang):
     """Export rows (peacemap/exports/columns.py) for the organisations of `stmt`."""
+    stmt = stmt.where(public_places.exported(Organisation))
     for batch in batches(stmt, *ORGANISATION_LOADING):
         for org in batch:
             yield organisation_row(
@@ -100,6 +102,7 @@ INITIATIVE_COLUMNS = [
 
 def initiative_rows(stmt, lang):
     """Flat rows for the initiatives of `stmt`, with the same place rules as organisations."""
+    stmt = stmt.where(public_places.exported(Initiative))
     for batch in batches(stmt, *INITIATIVE_LOADING):
         for item in batch:
             countries = public_places.countries(item)
@@ -113,7 +116,7 @@ def initiative_rows(stmt, lang):
                     sorted(f"{org.slug}:{role}" for org, role in public_links.named_roles(item))
                 ),
                 "countries": join(sorted(countries)),
-                "location_precision": str(item.location_precision),
+                "location_precision": str(public_places.precision(item)),
                 "updated_at": item.updated_at.isoformat(timespec="seconds"),
                 "url": _profile_url("directory.initiative", item.slug, lang),
             }

@@ -11,7 +11,7 @@ from peacemap.models import Initiative, Location, Organisation
 from peacemap.models.directory import initiative_locations, organisation_locations
 from peacemap.pagination import Page
 from peacemap.places.gazetteer import MALI_ADMIN1, _mali_units, fold
-from peacemap.public.places import mapped, region_visible, shows_region
+from peacemap.public.places import mapped, precision_column, region_visible, shows_region
 
 INITIATIVES_SHOWN = 50
 
@@ -99,7 +99,7 @@ def mali_regions(filters, version):
     conditions = _narrowed(Organisation, replace(unfiltered, country="ML"), "organisation", version)
     if filters.country in ("", "ML"):
         rows = db.session.execute(
-            select(Organisation.id, Organisation.location_precision, Location.admin1)
+            select(Organisation.id, precision_column(Organisation), Location.admin1)
             .outerjoin(
                 organisation_locations,
                 organisation_locations.c.organisation_id == Organisation.id,

@@ -44,7 +44,13 @@ from peacemap.models.directory import (
     organisation_locations,
     organisation_themes,
 )
-from peacemap.public.places import in_country, place_rows, public_point, region_visible
+from peacemap.public.places import (
+    in_country,
+    place_rows,
+    precision_column,
+    public_point,
+    region_visible,
+)
 
 KINDS = kinds.NAMES
 
@@ -176,7 +182,7 @@ def _compute_points(kind, filters):
     )
     home = Organisation.country if kind == "organisation" else literal(None, String)
     stmt = (
-        select(model.id, type_coerce(model.location_precision, String), home, links.c.location_id)
+        select(model.id, precision_column(model), home, links.c.location_id)
         .outerjoin(links, getattr(links.c, f"{kind}_id") == model.id)
         .where(*_conditions(kind, filters))
     )

@@ -1,5 +1,6 @@
 """The data model (DESIGN.md section 2), split by feature."""
 
+from peacemap.models.crisis import CrisisArea
 from peacemap.models.directory import (
     Achievement,
     Identifier,
@@ -44,7 +45,7 @@ __all__ = [
     "AuditEvent",
     "ConsentRecord",
     "Counter",
-    "KeyCheck",
+    "CrisisArea",
     "DoNotList",
     "HiddenBy",
     "Identifier",
@@ -53,6 +54,7 @@ __all__ = [
     "InitiativeRole",
     "LinkVisibility",
     "InitiativeStatus",
+    "KeyCheck",
     "Location",
     "LocationPrecision",
     "Organisation",

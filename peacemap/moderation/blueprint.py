@@ -1,5 +1,5 @@
 """The moderation rooms' blueprint: the queue and reviews (views.py), records and the audit
-log (record_views.py), accounts (user_views.py)."""
+log (record_views.py), accounts (user_views.py), crisis mode (crisis_views.py)."""
 
 from flask import Blueprint
 from sqlalchemy.orm.exc import StaleDataError

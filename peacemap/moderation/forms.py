@@ -186,3 +186,17 @@ def translations_form(fields, languages, formdata=None, record=None):
                 form[f"{name}_{lang}"].data = (getattr(record, name) or {}).get(lang, "")
     form.text_fields = [(name, [form[f"{name}_{lang}"] for lang in languages]) for name in fields]
     return form
+
+
+class CrisisForm(FlaskForm):
+    """An area to put in crisis mode: a country or one of its regions (the choices, grouped by
+    country, are set from the known areas), and why."""
+
+    area = SelectField(_l("Country or region"), validators=[DataRequired()], choices=[])
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(max=500)],
+        description=_l(
+            "Seen by moderators and admins only. Say what happened and where it was reported."
+        ),
+    )

@@ -24,6 +24,7 @@ from peacemap.moderation import services as moderation
 from peacemap.moderation.blueprint import bp
 from peacemap.owners import services as owners
 from peacemap.pagination import paginate
+from peacemap.public import crisis
 from peacemap.records import TEXT_FIELDS
 
 RECORD_MODELS = {plural: kind.model for plural, kind in kinds.BY_PLURAL.items()}
@@ -108,6 +109,7 @@ def record(kind, slug):
         ),
         pending_form=forms.PendingForm(prefix="pending"),
         precisions={member.value: member.label for member in LocationPrecision},
+        crisis_areas=crisis.areas_of(obj),
     )
     if isinstance(obj, Organisation):
         audit.looked(current_user, obj, "record")  # its revisions show its private contacts

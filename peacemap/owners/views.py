@@ -16,7 +16,7 @@ from peacemap.extensions import db, limiter
 from peacemap.models import Organisation, OwnerConsent
 from peacemap.owners import forms, notifications, services, tokens
 from peacemap.owners.blueprint import bp
-from peacemap.public import consent
+from peacemap.public import consent, crisis
 from peacemap.public import view as public_view
 
 
@@ -59,6 +59,7 @@ def _owner_page(org, status=200, **forms_given):
         "contact_form": forms.ContactFormChoice(prefix="contact", contact_form=org.contact_form),
         "vouch": public_view.vouching(org),
         "looks": services.looks(org),
+        "crisis_areas": crisis.areas_of(org),
     }
     return render_template("owners/owner.html", **context), status
 

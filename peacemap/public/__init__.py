@@ -9,7 +9,9 @@ to anyone but moderators) reads a record's places, points and contacts through t
   regions, the point drawn on the map, the columns of an export, and the SQL conditions of the
   filters that find records by region;
 - `view`: contacts (only when the owner made them public), verification (without a person's
-  name), and the correction form's starting values (only what the public sees).
+  name), and the correction form's starting values (only what the public sees);
+- `crisis`: records placed in an area an admin put in crisis mode, which the others narrow
+  (country only, drawn nowhere, no contacts, links unnamed, out of the exports).
 
 Only the modules listed in tests/test_public_view.py may read a record's private attributes
 (its email and phone, whether they are public, its locations and their coordinates, its

@@ -7,14 +7,19 @@ the link, a network's member list does not list a hidden member, an initiative's
 name a hidden funder, and an organisation's profile does not list an initiative whose role in
 it is not public. Links to unpublished records are never shown. Data for machines (the API,
 the exports, JSON-LD, the search index) carries named links only.
+
+A link with either side placed in a crisis area (peacemap/public/crisis.py) is shown unnamed at
+the most, on both sides (`visibility`).
 """
 
 from dataclasses import dataclass, field
 from operator import attrgetter
 
 from flask_babel import gettext as _
+from sqlalchemy import and_, select
 
-from peacemap.models import InitiativeRole, LinkVisibility, RelationshipKind
+from peacemap.models import InitiativeRole, LinkVisibility, Organisation, RelationshipKind
+from peacemap.public.crisis import in_crisis, placed_in_crisis
 
 # Which group of the profile a link falls in, seen from the organisation's side.
 GROUPS = {
@@ -42,6 +47,25 @@ class Connections:
     unnamed: dict = field(default_factory=dict)
 
 
+def visibility(link):
+    """How a relationship (or an organisation's role in an initiative) is shown: as its owner
+    chose, and unnamed at the most while either side is placed in a crisis area."""
+    sides = (
+        (link.subject, link.object)
+        if hasattr(link, "subject")
+        else (link.organisation, link.initiative)
+    )
+    chosen = LinkVisibility(link.visibility)
+    if chosen == LinkVisibility.PUBLIC and any(in_crisis(side) for side in sides):
+        return LinkVisibility.UNNAMED
+    return chosen
+
+
+def shown_by_name(link):
+    """Whether the public sees the other side of a link named."""
+    return visibility(link) == LinkVisibility.PUBLIC
+
+
 def unnamed_label(organisation):
     """How an organisation is described where its name is not shown."""
     return _("%(type)s, name not shown", type=organisation.type.label)
@@ -57,10 +81,11 @@ def connections(organisation):
     ):
         for link in links:
             other = other_end(link)
-            if not other.is_published or link.visibility == LinkVisibility.HIDDEN:
+            shown = visibility(link)
+            if not other.is_published or shown == LinkVisibility.HIDDEN:
                 continue
             group = GROUPS[direction, link.kind]
-            if link.visibility == LinkVisibility.UNNAMED:
+            if shown == LinkVisibility.UNNAMED:
                 result.unnamed.setdefault(group, []).append(unnamed_label(other))
             else:
                 getattr(result, group).append((other, link))
@@ -70,7 +95,7 @@ def connections(organisation):
         labels.sort()
     by_initiative = {}
     for role in organisation.initiative_roles:
-        if role.initiative.is_published and role.visibility == LinkVisibility.PUBLIC:
+        if role.initiative.is_published and shown_by_name(role):
             by_initiative.setdefault(role.initiative, []).append(role.role)
     result.initiatives = sorted(
         by_initiative.items(),
@@ -94,9 +119,10 @@ def initiative_parties(initiative):
     order = list(InitiativeRole)
     grouped = {}
     for role in sorted(initiative.roles, key=lambda r: order.index(r.role)):
-        if not role.organisation.is_published or role.visibility == LinkVisibility.HIDDEN:
+        shown = visibility(role)
+        if not role.organisation.is_published or shown == LinkVisibility.HIDDEN:
             continue
-        if role.visibility == LinkVisibility.UNNAMED:
+        if shown == LinkVisibility.UNNAMED:
             party = Party(None, unnamed_label(role.organisation))
         else:
             party = Party(role.organisation)
@@ -109,7 +135,7 @@ def named_roles(initiative):
     return [
         (role.organisation, role.role)
         for role in initiative.roles
-        if role.organisation.is_published and role.visibility == LinkVisibility.PUBLIC
+        if role.organisation.is_published and shown_by_name(role)
     ]
 
 
@@ -117,7 +143,7 @@ def _public_memberships(organisation):
     return (
         link
         for link in organisation.outgoing
-        if link.kind == RelationshipKind.MEMBER_OF and link.visibility == LinkVisibility.PUBLIC
+        if link.kind == RelationshipKind.MEMBER_OF and shown_by_name(link)
     )
 
 
@@ -142,7 +168,12 @@ def linked_ids(organisation):
 
 def public_membership(model):
     """SQL: relationships of `model` (Relationship) shown by name."""
-    return model.visibility == LinkVisibility.PUBLIC
+    in_crisis_ids = select(Organisation.id).where(placed_in_crisis(Organisation))
+    return and_(
+        model.visibility == LinkVisibility.PUBLIC,
+        model.subject_id.not_in(in_crisis_ids),
+        model.object_id.not_in(in_crisis_ids),
+    )
 
 
 def named_leads(initiative):

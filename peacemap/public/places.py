@@ -5,16 +5,21 @@ region and its country, drawn at the locality's centre; region: the region and t
 drawn at the region's main town; country: the country alone, drawn inside it; not_mapped: the
 country alone, drawn nowhere. A coarser choice never reveals a finer point: every point but
 `exact` comes from public reference data (the gazetteer, Natural Earth), not from the record.
+
+The precision read here is the effective one (`precision`): the owner's choice, or not mapped
+(the country alone, drawn nowhere) while the record is placed in a crisis area
+(peacemap/public/crisis.py); the SQL conditions below say the same.
 """
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import String, and_, case, literal, select, type_coerce
 
 from peacemap.extensions import db
 from peacemap.models import Location, LocationPrecision
 from peacemap.places import gazetteer
 from peacemap.places.centres import country_centres, nearest_locality, region_centres
+from peacemap.public.crisis import in_crisis, not_in_crisis, placed_in_crisis
 
 # Precisions under which a record's places are named (and found by their names).
 NAMED = (LocationPrecision.EXACT, LocationPrecision.COMMUNE)
@@ -34,6 +39,22 @@ class VisiblePlace:
     longitude: float | None = None
 
 
+def precision(record):
+    """The precision a record is shown at: its owner's choice, or not mapped while it is placed
+    in a crisis area."""
+    if in_crisis(record):
+        return LocationPrecision.NOT_MAPPED
+    return LocationPrecision(record.location_precision)
+
+
+def precision_column(model):
+    """SQL: `precision` of the records of `model`, as the enum's value (a string)."""
+    return case(
+        (placed_in_crisis(model), literal(LocationPrecision.NOT_MAPPED.value)),
+        else_=type_coerce(model.location_precision, String),
+    )
+
+
 def names_places(precision):
     """Whether places below the region are named under `precision`."""
     return LocationPrecision(precision) in NAMED
@@ -50,11 +71,11 @@ def is_mapped(precision):
 
 def visible_places(record):
     """The places to show for an organisation or initiative, without duplicates."""
-    precision = LocationPrecision(record.location_precision)
+    shown_at = precision(record)
     seen = set()
     shown = []
     for location in record.locations:
-        if precision == LocationPrecision.EXACT:
+        if shown_at == LocationPrecision.EXACT:
             place = VisiblePlace(
                 location.name,
                 location.admin1,
@@ -62,9 +83,9 @@ def visible_places(record):
                 location.latitude,
                 location.longitude,
             )
-        elif names_places(precision):
+        elif names_places(shown_at):
             place = VisiblePlace(location.name, location.admin1, location.country)
-        elif shows_region(precision):
+        elif shows_region(shown_at):
             place = VisiblePlace(None, location.admin1, location.country)
         else:
             place = VisiblePlace(None, None, location.country)
@@ -110,7 +131,7 @@ def public_point(location, precision, country=None):
 def record_point(record, home_country=None):
     """The one point an export or a JSON-LD block gives for a record (its first place)."""
     first = record.locations[0] if record.locations else None
-    return public_point(first, record.location_precision, home_country)
+    return public_point(first, precision(record), home_country)
 
 
 def place_rows(location_ids):
@@ -128,21 +149,26 @@ def place_rows(location_ids):
 
 def region_visible(model):
     """SQL: records of `model` whose precision lets them be found by their region."""
-    return model.location_precision.in_(REGION_VISIBLE)
+    return and_(model.location_precision.in_(REGION_VISIBLE), not_in_crisis(model))
 
 
 def mapped(model):
-    """SQL: records of `model` that agreed to be drawn on the map at all."""
-    return model.location_precision != LocationPrecision.NOT_MAPPED
+    """SQL: records of `model` drawn on the map at all (agreed to, and in no crisis area)."""
+    return and_(model.location_precision != LocationPrecision.NOT_MAPPED, not_in_crisis(model))
+
+
+def exported(model):
+    """SQL: records of `model` that the exports list (none placed in a crisis area)."""
+    return not_in_crisis(model)
 
 
 def location_columns(record, home_country):
     """regions, region_pcodes, places, geonames, latitude, longitude as the public sees them."""
     locations = record.locations
-    precision = LocationPrecision(record.location_precision)
-    by_region = shows_region(precision)
-    named = names_places(precision)
-    point = record_point(record, home_country) if is_mapped(precision) else None
+    shown_at = precision(record)
+    by_region = shows_region(shown_at)
+    named = names_places(shown_at)
+    point = record_point(record, home_country) if is_mapped(shown_at) else None
     return {
         "regions": _join(loc.admin1 for loc in locations) if by_region else "",
         "region_pcodes": _join(loc.admin1_pcode for loc in locations) if by_region else "",
@@ -164,13 +190,13 @@ def countries(record):
 
 def places_named(model):
     """SQL: records of `model` whose places (below the region) are public."""
-    return model.location_precision.in_(NAMED)
+    return and_(model.location_precision.in_(NAMED), not_in_crisis(model))
 
 
 def named_location_ids(record):
     """The ids of a record's places when they are public (to relate records that share one),
     else none: two records at region precision are never shown to share a commune."""
-    if not names_places(record.location_precision):
+    if not names_places(precision(record)):
         return []
     return [location.id for location in record.locations]
 
@@ -183,8 +209,8 @@ def in_country(model, country):
 def findable_places(record):
     """What a record may be found by in search: (names of its places, GeoNames ids, regions),
     each empty when the precision hides it."""
-    named = names_places(record.location_precision)
-    by_region = shows_region(record.location_precision)
+    named = names_places(precision(record))
+    by_region = shows_region(precision(record))
     names, geonames, regions = [], [], []
     for location in record.locations:
         if named:

@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 
 from peacemap import kinds
-from peacemap.models import LinkVisibility, LocationPrecision, Organisation
-from peacemap.public.places import names_places
+from peacemap.models import LinkVisibility, LocationPrecision, Organisation, RelationshipKind
+from peacemap.public.crisis import in_crisis
+from peacemap.public.links import shown_by_name
+from peacemap.public.places import names_places, precision
 
 # What the correction form leaves empty when the public cannot see it, and keeps as it is
 # unless the person fills it in. Places are kept when they are not named publicly.
@@ -20,8 +22,9 @@ class Contacts:
 
 
 def contacts(org):
-    """The organisation's email and phone when its owner made them public, else None."""
-    if not org.contacts_public or not (org.email or org.phone):
+    """The organisation's email and phone when its owner made them public, else None (and
+    always None while it is placed in a crisis area)."""
+    if not org.contacts_public or not (org.email or org.phone) or in_crisis(org):
         return None
     return Contacts(org.email or None, org.phone or None)
 
@@ -63,7 +66,7 @@ def kept_fields(record):
     kept = []
     if isinstance(record, Organisation) and contacts(record) is None:
         kept += [field for field in PRIVATE_CONTACTS if getattr(record, field)]
-    if record.locations and not names_places(record.location_precision):
+    if record.locations and not names_places(precision(record)):
         kept.append("places")
     return kept
 
@@ -76,19 +79,34 @@ def correction_start(record):
         payload[field] = [] if field == "places" else None
     if "contacts_public" in payload and contacts(record) is None:
         payload["contacts_public"] = False
+    named = _named(record)
     if "member_of" in payload:
         shown = {
             slug: choice
             for slug, choice in payload["member_of_visibility"].items()
-            if choice == LinkVisibility.PUBLIC
+            if slug in named
         }
         payload["member_of"] = [slug for slug in payload["member_of"] if slug in shown]
         payload["member_of_visibility"] = shown
     if "organisations" in payload:
         payload["organisations"] = [
-            item for item in payload["organisations"] if item["visibility"] == LinkVisibility.PUBLIC
+            item for item in payload["organisations"] if (item["slug"], item["role"]) in named
         ]
     return payload
+
+
+def _named(record):
+    """What the public sees named of a record's own links: the slugs of the networks an
+    organisation is a member of, or the (slug, role) of an initiative's organisations."""
+    if isinstance(record, Organisation):
+        return {
+            link.object.slug
+            for link in record.outgoing
+            if link.kind == RelationshipKind.MEMBER_OF and shown_by_name(link)
+        }
+    return {
+        (role.organisation.slug, str(role.role)) for role in record.roles if shown_by_name(role)
+    }
 
 
 def complete_correction(record, proposed):
@@ -107,19 +125,23 @@ def complete_correction(record, proposed):
         completed["location_precision"] = str(now)
     if "contacts_public" in current and not current["contacts_public"]:
         completed["contacts_public"] = False
+    elif current.get("contacts_public") and in_crisis(record):
+        # The form showed them as not public because of crisis mode, not the owner's choice.
+        completed["contacts_public"] = True
+    named = _named(record)
     if "member_of" in current:
-        _complete_memberships(current, completed)
+        _complete_memberships(current, completed, named)
     if "organisations" in current:
-        _complete_roles(current, completed)
+        _complete_roles(current, completed, named)
     return completed
 
 
-def _complete_memberships(current, completed):
+def _complete_memberships(current, completed, named):
     """Memberships the form did not show stay; none is shown more widely than it was."""
     was = current["member_of_visibility"]
     asked = completed.get("member_of_visibility") or {}
     slugs = set(completed.get("member_of") or [])
-    slugs |= {slug for slug, choice in was.items() if choice != LinkVisibility.PUBLIC}
+    slugs |= {slug for slug in was if slug not in named}
     completed["member_of"] = sorted(slugs)
     completed["member_of_visibility"] = {
         slug: LinkVisibility.most_protective(was.get(slug), asked.get(slug)).value
@@ -127,7 +149,7 @@ def _complete_memberships(current, completed):
     }
 
 
-def _complete_roles(current, completed):
+def _complete_roles(current, completed, named):
     """An initiative's organisations the form did not show stay; none is shown more widely."""
     was = {
         (item["slug"], item["role"]): item.get("visibility") for item in current["organisations"]
@@ -136,7 +158,7 @@ def _complete_roles(current, completed):
         (item["slug"], item["role"]): item.get("visibility")
         for item in completed.get("organisations") or []
     }
-    keys = set(asked) | {key for key, choice in was.items() if choice != LinkVisibility.PUBLIC}
+    keys = set(asked) | {key for key in was if key not in named}
     completed["organisations"] = [
         {
             "slug": slug,

@@ -10,7 +10,7 @@ The do-not-list register and consent records keyed before this revision used a k
 from the secret key; they cannot be keyed again without the values, which were never kept.
 
 Revision ID: b7d2e9a41c06
-Revises: f65447597087
+Revises: 20507ff0820e
 Create Date: 2026-12-07 17:50:00
 
 """
@@ -21,7 +21,7 @@ from peacemap import sealed
 
 # revision identifiers, used by Alembic.
 revision = 'b7d2e9a41c06'
-down_revision = 'f65447597087'
+down_revision = '20507ff0820e'
 branch_labels = None
 depends_on = None
 
