@@ -39,6 +39,8 @@ from peacemap.models.directory import initiative_locations, organisation_locatio
 from peacemap.owners import services as owners
 from peacemap.search import service as search
 
+LOCK_TIMEOUT = 30  # seconds a compaction waits for a table that another transaction uses
+
 
 @dataclass
 class Erased:
@@ -202,10 +204,15 @@ def _compact_postgres(engine):
 
         raw = connection.connection.dbapi_connection
         raw.add_notice_handler(note)
+        # A table another transaction holds is left, and said, rather than waited for.
+        connection.exec_driver_sql(f"SET lock_timeout = '{LOCK_TIMEOUT}s'")
         try:
-            connection.exec_driver_sql(f"VACUUM (FULL, ANALYZE) {', '.join(tables)}")
-            # ANALYZE's statistics may have sampled the erased values.
-            connection.exec_driver_sql("VACUUM FULL pg_catalog.pg_statistic")
+            # ANALYZE's statistics may have sampled the erased values: pg_statistic goes last.
+            for table in [*tables, "pg_catalog.pg_statistic"]:
+                try:
+                    connection.exec_driver_sql(f"VACUUM (FULL, ANALYZE) {table}")
+                except DBAPIError as error:
+                    problems.append(f"Not compacted: {table} ({error.orig}).")
             try:
                 connection.exec_driver_sql("CHECKPOINT")
             except DBAPIError:
@@ -215,5 +222,6 @@ def _compact_postgres(engine):
                 )
         finally:
             raw.remove_notice_handler(note)
+            connection.exec_driver_sql("RESET lock_timeout")
     problems += [f"Not compacted: {message}" for message in skipped]
     return problems
