@@ -371,3 +371,23 @@ def test_the_admin_button_wants_the_slug_typed_and_an_admin(
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "record.erased"))
     assert event.actor_id == user.id and event.object_id == org_id
     assert admin.get(page).status_code == 404
+
+
+def test_from_a_terminal_the_slug_is_typed_again(runner, make_organisation, monkeypatch):
+    import sys
+    from types import SimpleNamespace
+
+    org = make_organisation(slug="typed-again", name="Typed Again")
+    org_id = org.id
+    db.session.commit()
+    terminal = SimpleNamespace(stdin=SimpleNamespace(isatty=lambda: True), stderr=sys.stderr)
+    monkeypatch.setattr("peacemap.cli.sys", terminal)
+    mistyped = runner.invoke(args=["records", "erase", "typed-again"], input="typed-agian\n")
+    assert mistyped.exit_code != 0 and "Not erased" in mistyped.output
+    db.session.expire_all()
+    assert db.session.get(Organisation, org_id) is not None
+    typed = runner.invoke(args=["records", "erase", "typed-again"], input="typed-again\n")
+    effects.run_ready()
+    assert typed.exit_code == 0, typed.output
+    db.session.expire_all()
+    assert db.session.get(Organisation, org_id) is None

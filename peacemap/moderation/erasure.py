@@ -15,6 +15,7 @@ this process's caches go, and compacts the database (SQLite: a WAL checkpoint, V
 checkpoint again; PostgreSQL: VACUUM FULL and ANALYZE of every table, then CHECKPOINT).
 """
 
+import time
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -182,13 +183,16 @@ def _compact_sqlite(engine):
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         connection.exec_driver_sql("VACUUM")
-        busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()[0]
-    if busy:
-        return [
-            "The write-ahead log could not be emptied while others read the database; "
-            "it is emptied at a later checkpoint."
-        ]
-    return []
+        for attempt in range(5):  # a reader in another process blocks the truncation a moment
+            busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()[0]
+            if not busy:
+                return []
+            time.sleep(attempt + 1)
+    return [
+        "The write-ahead log (the -wal file) could not be emptied while others read the "
+        "database: it holds the erased rows until SQLite writes over them. Stop the site and "
+        "run `sqlite3 FILE 'PRAGMA wal_checkpoint(TRUNCATE)'`."
+    ]
 
 
 def _compact_postgres(engine):
