@@ -371,6 +371,10 @@ def test_the_admin_button_wants_the_slug_typed_and_an_admin(
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "record.erased"))
     assert event.actor_id == user.id and event.object_id == org_id
     assert admin.get(page).status_code == 404
+    rows = soup(admin.get("/en/moderation/audit")).select("table.audit tbody tr")
+    erased_row = [row for row in rows if "record.erased" in row.text]
+    assert len(erased_row) == 1 and user.display_name in erased_row[0].text
+    assert not any("To Erase" in row.text or "to-erase" in row.text for row in rows)
 
 
 def test_from_a_terminal_the_slug_is_typed_again(runner, make_organisation, monkeypatch):
