@@ -7,13 +7,16 @@ from peacemap.extensions import db
 from peacemap.models import AccessEvent, AuditEvent, Revision
 
 
-def record(actor, action, obj=None, before=None, after=None, note=None, object_type=None):
-    """Add an audit event; `obj` is any model with an id (or None with `object_type`)."""
+def record(
+    actor, action, obj=None, before=None, after=None, note=None, object_type=None, object_id=None
+):
+    """Add an audit event; `obj` is any model with an id (or None with `object_type`, and
+    `object_id` for an object that is gone)."""
     event = AuditEvent(
         actor=actor,
         action=action,
         object_type=object_type or _object_type(obj),
-        object_id=getattr(obj, "id", None),
+        object_id=getattr(obj, "id", object_id),
         before=before,
         after=after,
         note=note,

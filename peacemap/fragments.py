@@ -42,5 +42,12 @@ def kept(*templates, **context):
     # Markup: Jinja rendered it, escaping every value.
     html = Markup("".join(render_template(name, **context) for name in templates))  # noqa: S704
     if version is not None:  # a version the database could not give is never trusted
+        for stale in [name for name, kept in store.items() if kept[0] != version]:
+            del store[stale]  # (a fragment may name a record since erased)
         store[key] = (version, time.monotonic(), html)
     return html
+
+
+def forget():
+    """Let every fragment this application keeps go."""
+    current_app.extensions.pop("peacemap.fragments", None)

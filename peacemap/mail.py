@@ -7,6 +7,7 @@ client. Call `send` from an after-commit effect: it raises on failure and the ef
 import smtplib
 import uuid
 from contextlib import nullcontext
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -40,9 +41,7 @@ def send(message):
     """Deliver with the configured backend: `outbox` (files) or `smtp`."""
     backend = current_app.config["MAIL_BACKEND"]
     if backend == "outbox":
-        outbox = Path(
-            current_app.config["MAIL_OUTBOX"] or Path(current_app.instance_path) / "outbox"
-        )
+        outbox = outbox_folder()
         outbox.mkdir(parents=True, exist_ok=True)
         (outbox / f"{uuid.uuid4().hex}.eml").write_bytes(bytes(message))
     elif backend == "smtp":
@@ -55,3 +54,33 @@ def send(message):
             smtp.send_message(message)
     else:
         raise ValueError(f"Unknown MAIL_BACKEND {backend!r}")
+
+
+def outbox_folder():
+    """Where the `outbox` backend writes messages (MAIL_OUTBOX, else instance/outbox/)."""
+    return Path(current_app.config["MAIL_OUTBOX"] or Path(current_app.instance_path) / "outbox")
+
+
+def forget(values):
+    """Delete the messages of the outbox that name any of `values` (in their headers or text,
+    however encoded); returns how many. Mail already sent over SMTP is out of reach."""
+    wanted = [value.casefold() for value in values if value]
+    folder = outbox_folder()
+    if not wanted or not folder.is_dir():
+        return 0
+    removed = 0
+    for path in folder.glob("*.eml"):
+        if any(value in _readable(path.read_bytes()) for value in wanted):
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def _readable(raw):
+    """A message's raw bytes and its decoded headers and text parts, case-folded."""
+    message = message_from_bytes(raw, policy=policy.default)
+    texts = [raw.decode("utf-8", "replace"), *(str(value) for value in message.values())]
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            texts.append(part.get_content())
+    return "\n".join(texts).casefold()

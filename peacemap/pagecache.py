@@ -69,10 +69,12 @@ class PageCache:
         self.limit = limit
         self.size = 0
         self.pages = OrderedDict()  # key: Page
+        self.version = None  # the newest data version seen
         self.lock = threading.Lock()  # for threaded servers (gthread, the development server)
 
     def get(self, key, version):
         with self.lock:
+            self._see(version)
             page = self.pages.get(key)
             if page is None or page.version != version:
                 return None
@@ -86,12 +88,29 @@ class PageCache:
         if len(page.body) > self.limit // 16:
             return
         with self.lock:
+            self._see(page.version)
+            if page.version != self.version:
+                return  # built from older data
             self._discard(key)
             self.pages[key] = page
             self.size += len(page.body)
             while self.size > self.limit:
                 _key, oldest = self.pages.popitem(last=False)
                 self.size -= len(oldest.body)
+
+    def _see(self, version):
+        # A newer version makes every kept page stale: they all go at once, not when the
+        # least recently used are pushed out, so that an erased record's bytes leave memory.
+        if self.version is None or version > self.version:
+            self.pages.clear()
+            self.size = 0
+            self.version = version
+
+    def clear(self):
+        """Let every kept page go."""
+        with self.lock:
+            self.pages.clear()
+            self.size = 0
 
     def _discard(self, key):
         page = self.pages.pop(key, None)
@@ -147,6 +166,14 @@ class ServeKeptPages:
         headers.append(("Content-Length", str(len(page.body))))
         start_response(f"{page.status} {HTTP_STATUS_CODES[page.status]}", headers)
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [page.body]
+
+
+def forget(app):
+    """Let every page this process keeps go (other processes let theirs go when they see the
+    new data version)."""
+    cache = app.extensions.get("page_cache")
+    if cache is not None:
+        cache.clear()
 
 
 def init_app(app):

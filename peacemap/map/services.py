@@ -99,6 +99,8 @@ def _cached(key, version, compute):
         cache.move_to_end(key)
         return entry[1]
     value = compute()
+    for stale in [name for name, kept in cache.items() if kept[0] != version]:
+        del cache[stale]  # points of older data go at once (an erased record's among them)
     cache[key] = (version, value)
     cache.move_to_end(key)
     while len(cache) > CACHE_SIZE:
@@ -107,6 +109,7 @@ def _cached(key, version, compute):
 
 
 def clear_cache():
+    """Let every kept set of points go."""
     _entries().clear()
 
 

@@ -9,6 +9,7 @@ from wtforms import (
     IntegerField,
     SelectField,
     SelectMultipleField,
+    StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -104,6 +105,16 @@ class PublicationForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button with a CSRF token and nothing else."""
+
+
+class EraseForm(FlaskForm):
+    """Erasing a record for good: the admin types its slug again."""
+
+    slug = StringField(
+        _l("Type the record's slug to confirm"),
+        validators=[DataRequired(), Length(max=120)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
 
 
 class OwnerForm(FlaskForm):

@@ -1,5 +1,5 @@
 """Moderators' pages of records: every record, one record's publication, verification, texts
-and revisions, and the audit log."""
+and revisions, its erasure (admins), and the audit log."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,7 +19,7 @@ from peacemap.models import (
     Revision,
     Role,
 )
-from peacemap.moderation import forms
+from peacemap.moderation import erasure, forms
 from peacemap.moderation import services as moderation
 from peacemap.moderation.blueprint import bp
 from peacemap.owners import services as owners
@@ -230,3 +230,36 @@ def pending(slug):
     db.session.commit()
     flash(_("Decision saved."))
     return redirect(url_for(".record", kind="organisations", slug=slug))
+
+
+@bp.route("/<any(organisations, initiatives):kind>/<slug>/erase", methods=["GET", "POST"])
+@admin_required
+def erase(kind, slug):
+    """Erase a record for good, once the admin has typed its slug again."""
+    obj = _record_or_404(kind, slug)
+    form = forms.EraseForm(prefix="erase")
+    if request.method == "GET" or not form.validate_on_submit():
+        return _erase_page(kind, obj, form, 200 if request.method == "GET" else 400)
+    if form.slug.data.strip() != obj.slug:
+        form.slug.errors.append(_("This is not the record's slug: nothing was erased."))
+        return _erase_page(kind, obj, form, 400)
+    erased = erasure.erase(obj, actor=current_user)
+    db.session.commit()
+    if erasure.finish(erased):
+        flash(_("Erased. Some storage could not be compacted: the server log says which."))
+    else:
+        flash(_("Erased: the record, its revisions and its submissions are gone for good."))
+    return redirect(url_for(".records"))
+
+
+def _erase_page(kind, obj, form, status):
+    submissions = erasure.submissions_about(obj)
+    page = render_template(
+        "moderation/erase.html",
+        kind=kind,
+        record=obj,
+        form=form,
+        revisions=len(audit.revisions(obj)),
+        submissions=submissions,
+    )
+    return page, status

@@ -218,6 +218,10 @@ class PostgresIndex:
         for document in documents:
             self._insert(self.table, document)
 
+    def compact(self):
+        """Nothing here: a deleted row stays in the table's pages until the database is
+        compacted (VACUUM FULL), which an erasure does for every table at once."""
+
     def rebuild(self, documents, progress=None):
         """Fill a new table, then swap it in within one transaction."""
         new = f"{self.table}_new"

@@ -19,10 +19,10 @@ from peacemap.models import Initiative, Organisation
 from peacemap.pagination import Page
 from peacemap.places import gazetteer
 from peacemap.places.matching import matches
-from peacemap.search import documents
+from peacemap.search import analysis, documents
 from peacemap.search.analysis import matching_spans, text_analyzer
 from peacemap.search.postgres import PostgresIndex
-from peacemap.search.whoosh.index import IndexUnavailable, WhooshIndex
+from peacemap.search.whoosh.index import IndexUnavailable, WhooshIndex, _parse
 
 MAX_QUERY = 300  # characters searched; longer queries are cut, and the page says so
 
@@ -260,6 +260,32 @@ def reindex_many(kind, ids, batch=500):
             remove=[documents.doc_id(kind, i) for i in chunk if i not in found],
         )
     versions.bump()  # as after one record: no search page from before the update is kept
+
+
+def erase(kind, record_id, others=()):
+    """Take an erased record out of the index for good: remove its document, put the records
+    whose documents named it (`others`, (kind, id) pairs: the initiatives an organisation took
+    part in) in again as they now are, then compact the index so that no file keeps its words.
+    Raises IndexUnavailable when the index cannot be written (a rebuild then heals it)."""
+    index = backend()
+    if index.exists():
+        found, remove = [], [documents.doc_id(kind, record_id)]
+        for other in sorted({other_kind for other_kind, _id in others}):
+            ids = sorted({number for other_kind, number in others if other_kind == other})
+            records = {record.id: record for record in documents.published(other, ids)}
+            found += [documents.document(other, records[i]) for i in ids if i in records]
+            remove += [documents.doc_id(other, i) for i in ids if i not in records]
+        index.update(documents=found, remove=remove)
+        index.compact()
+    _forget_words()
+    versions.bump()
+
+
+def _forget_words():
+    """Empty this process's caches of analysed words and parsed queries (an erased name may
+    be among them)."""
+    for cached in (analysis.normalise, analysis._stem_word, analysis._indexed_form, _parse):
+        cached.cache_clear()
 
 
 def rebuild(progress=None):

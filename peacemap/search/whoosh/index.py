@@ -241,6 +241,15 @@ class WhooshIndex:
             raise
         writer.commit()
 
+    def compact(self):
+        """Merge every segment into one without the deleted documents: until then a deleted
+        document's words stay in its segment's files (an erasure needs them gone)."""
+        ix = self._open()
+        ix.writer(timeout=WRITE_TIMEOUT).commit(optimize=True)
+        with self._lock:  # let go of the old segments and everything read from them
+            WhooshIndex._searchers = {}
+            WhooshIndex._engines = {}
+
     def rebuild(self, documents, progress=None):
         """Build a new index beside the live one, then swap it in atomically.
 
