@@ -320,3 +320,18 @@ def test_short_impact_heads_still_give_the_true_top(index, text, monkeypatch):
         not cache.postings(reader, "text", "paix").complete for reader, _o, cache in short.leaves
     )
     assert short.top(matched, short.scoring_terms(query), 25) == brute
+
+
+def test_a_deletion_in_an_older_segment_is_seen_at_once(tmp_path):
+    """Whoosh's refresh() reuses the reader of a segment whose deletions changed, so a removed
+    or replaced document would still be found by its old words: the searcher is opened anew."""
+    rng = random.Random(3)
+    index = WhooshIndex(tmp_path)
+    index.rebuild(document(n, rng) | {"names": f"Quorvantel {n}"} for n in range(40))
+    assert len(whoosh_docs(index, "quorvantel")) == 40  # (control: the searcher is cached now)
+    cached = index.searcher()
+    index.update(remove=["organisation:3"])
+    index.update(documents=[document(5, rng) | {"names": "Renamed"}])
+    assert len(whoosh_docs(index, "quorvantel")) == 38
+    assert index.engine().match(index.parse("quorvantel")).bit_count() == 38
+    assert index.searcher() is not cached

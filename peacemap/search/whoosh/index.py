@@ -131,7 +131,7 @@ class WhooshIndex:
 
     # -- reading ------------------------------------------------------------------------------
     def searcher(self):
-        """A searcher on the live index, refreshed only when the index has changed."""
+        """A searcher on the live index, opened anew only when the index has changed."""
         live = self.live_dir()
         with self._lock:
             searcher = self._searchers.get(live)
@@ -143,7 +143,11 @@ class WhooshIndex:
                     # up to date and which Whoosh cannot refresh: open the index again.
                     searcher = self._open().searcher()
                 elif not searcher.up_to_date():
-                    searcher = searcher.refresh()
+                    # Not searcher.refresh(): Whoosh would reuse the reader of a segment whose
+                    # deletions changed, and a removed or replaced document (a record hidden,
+                    # or narrowed) would still be found by its old words. Segment caches are
+                    # kept by segment id (engine.py), so opening anew costs little.
+                    searcher = self._open().searcher()
             except IndexUnavailable:
                 raise
             except Exception as error:
