@@ -18,6 +18,7 @@ SAMPLE_ARGS = {
     "package": "leaflet-1.9.3",
     "filename": "css/site.css",
     "token": "not-a-real-owner-token",
+    "area_id": 1,
 }
 CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
