@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 from sqlalchemy import select
 
-from peacemap import create_app
+from peacemap import create_app, sealed
 from peacemap.accounts.services import create_user
 from peacemap.demo import loader
 from peacemap.extensions import db
@@ -127,10 +127,16 @@ def site(tmp_path_factory, request):
         database = request.getfixturevalue("postgres_server").create_database()
     instance = tmp / "instance"
     email = "moderator@example.org"
+    keys = {"DATA_KEY": sealed.new_key(), "INDEX_KEY": sealed.new_key()}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PEACEMAP_INSTANCE_PATH", str(instance))
         app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": database, "SEARCH_BACKEND": backend, "SECRET_KEY": "x"}
+            {
+                "SQLALCHEMY_DATABASE_URI": database,
+                "SEARCH_BACKEND": backend,
+                "SECRET_KEY": "x",
+                **keys,
+            }
         )
     with app.app_context():
         db.create_all()
@@ -172,6 +178,8 @@ def site(tmp_path_factory, request):
         "PEACEMAP_SQLALCHEMY_DATABASE_URI": database,
         "PEACEMAP_SEARCH_BACKEND": backend,
         "PEACEMAP_SECRET_KEY": "scan-test-secret",
+        "PEACEMAP_DATA_KEY": keys["DATA_KEY"],
+        "PEACEMAP_INDEX_KEY": keys["INDEX_KEY"],
         "PEACEMAP_WORKERS": "2",
         # Thousands of requests from one address: with the limits on, the attacks on the
         # forms and the API would meet 429 instead of the code under test.
