@@ -25,25 +25,11 @@ MALI_ADMIN1 = {
 }
 
 
-# Mali's regions in the interface languages other than their official French names.
-REGION_NAMES = {
-    "Bamako": {"ar": "باماكو"},
-    "Kayes": {"ar": "كاي"},
-    "Koulikoro": {"ar": "كوليكورو"},
-    "Sikasso": {"ar": "سيكاسو"},
-    "Ségou": {"ar": "سيغو"},
-    "Mopti": {"ar": "موبتي"},
-    "Tombouctou": {"en": "Timbuktu", "ar": "تمبكتو"},
-    "Gao": {"ar": "غاو"},
-    "Kidal": {"ar": "كيدال"},
-    "Taoudénit": {"ar": "تاوديني"},
-    "Ménaka": {"ar": "ميناكا"},
-}
-
-
 def region_name(name, lang):
     """A region's name in `lang` where we know it, else its official name."""
-    return REGION_NAMES.get(name, {}).get(lang, name)
+    from peacemap.places import regions  # it reads this module's places
+
+    return regions.localised(name, lang)
 
 
 def fold(text):
@@ -72,9 +58,10 @@ class Place:
 
 @cache
 def _mali_units():
-    """Region P-codes by folded name, and cercles by folded name."""
-    with open(DATA / "mli_adm1_cod_ps.csv", encoding="utf-8-sig") as handle:
-        regions = {fold(row["admin1Name_fr"]): row["admin1Pcode"] for row in csv.DictReader(handle)}
+    """Region P-codes by folded name (the region table's), and cercles by folded name."""
+    from peacemap.places.regions import table  # it reads this module's places
+
+    regions = {fold(region.name): region.pcode for region in table() if region.pcode}
     with open(DATA / "mli_adm2_cod_ps.csv", encoding="utf-8-sig") as handle:
         cercles = {
             fold(row["admin2Name_fr"]): (row["admin2Name_fr"], row["admin2Pcode"])
