@@ -163,20 +163,36 @@ def exported(model):
 
 
 def location_columns(record, home_country):
-    """regions, region_pcodes, places, geonames, latitude, longitude as the public sees them."""
+    """regions, region_pcodes, places, geonames, latitude, longitude as the public sees them.
+
+    `regions` and `region_pcodes` are parallel lists: each region has its slot in both."""
     locations = record.locations
     shown_at = precision(record)
     by_region = shows_region(shown_at)
     named = names_places(shown_at)
     point = record_point(record, home_country) if is_mapped(shown_at) else None
+    regions = region_slots(locations) if by_region else {}
+    codes = list(regions.values())
     return {
-        "regions": _join(loc.admin1 for loc in locations) if by_region else "",
-        "region_pcodes": _join(loc.admin1_pcode for loc in locations) if by_region else "",
+        "regions": " | ".join(regions),
+        # One slot per region, empty where a region has no P-code: the nth code is always the
+        # nth region's ("ML01 |  | ML07"); no slot at all when no region has one.
+        "region_pcodes": " | ".join(codes) if any(codes) else "",
         "places": _join(loc.name for loc in locations) if named else "",
         "geonames": _join(loc.geonameid for loc in locations) if named else "",
         "latitude": point[1] if point else "",
         "longitude": point[0] if point else "",
     }
+
+
+def region_slots(locations):
+    """{region name: its P-code or ""} of `locations`, each region once, in order (a region
+    keeps the code any of its places gives it)."""
+    slots = {}
+    for location in locations:
+        if location.admin1:
+            slots[location.admin1] = slots.get(location.admin1) or location.admin1_pcode or ""
+    return slots
 
 
 def _join(values):
