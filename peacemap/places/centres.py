@@ -32,7 +32,8 @@ def region_centres():
                 best[key] = place
     centres = {key: (place.latitude, place.longitude) for key, place in best.items()}
     for region in regions.table():
-        centres[(region.country, region.name)] = region.centre()
+        capital = gazetteer.get(region.capital_geonameid)
+        centres[(region.country, region.name)] = (capital.latitude, capital.longitude)
     return centres
 
 

@@ -25,13 +25,6 @@ MALI_ADMIN1 = {
 }
 
 
-def region_name(name, lang):
-    """A region's name in `lang` where we know it, else its official name."""
-    from peacemap.places import regions  # it reads this module's places
-
-    return regions.localised(name, lang)
-
-
 def fold(text):
     """Lower-case, accents removed, punctuation as spaces: for matching names."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -58,10 +51,12 @@ class Place:
 
 @cache
 def _mali_units():
-    """Region P-codes by folded name (the region table's), and cercles by folded name."""
-    from peacemap.places.regions import table  # it reads this module's places
-
-    regions = {fold(region.name): region.pcode for region in table() if region.pcode}
+    """Region P-codes by folded name (the region table's, peacemap/places/regions.py), and
+    cercles by folded name."""
+    with open(DATA / "mli_regions.csv", encoding="utf-8") as handle:
+        regions = {
+            fold(row["name"]): row["pcode"] for row in csv.DictReader(handle) if row["pcode"]
+        }
     with open(DATA / "mli_adm2_cod_ps.csv", encoding="utf-8-sig") as handle:
         cercles = {
             fold(row["admin2Name_fr"]): (row["admin2Name_fr"], row["admin2Pcode"])

@@ -31,12 +31,7 @@ class Region:
     pcode: str | None
     variants: tuple
     names: dict
-    capital_geonameid: int
-
-    def centre(self):
-        """(latitude, longitude) of the région's administrative centre."""
-        place = gazetteer.get(self.capital_geonameid)
-        return place.latitude, place.longitude
+    capital_geonameid: int  # where it is drawn (peacemap/places/centres.py)
 
 
 @cache

@@ -62,18 +62,18 @@ def named_key(spec):
     """What identifies a named place (no GeoNames id): its name and country, and for a
     cercle or a commune its région, cercle and commune too."""
     below = spec.get("admin2") or spec.get("admin3")
-    units = tuple(spec.get(unit) for unit in UNITS) if below else (None, None, None)
-    return ("named", spec["name"], spec["country"], *units)
+    units = tuple(spec.get(unit) or "" for unit in UNITS) if below else ("", "", "")
+    return ("named", spec["name"], spec["country"], *units)  # "" (not None): keys are sorted
 
 
 def _same_units(key):
     """SQL: a Location with the units of `key` (named_key): the same région, cercle and
     commune for a cercle or a commune; no cercle nor commune for any other named place."""
     admin1, admin2, admin3 = key[3:]
-    if admin2 is None and admin3 is None:
+    if not admin2 and not admin3:
         return (Location.admin2.is_(None), Location.admin3.is_(None))
     return tuple(
-        column == value if value is not None else column.is_(None)
+        column == value if value else column.is_(None)
         for column, value in (
             (Location.admin1, admin1),
             (Location.admin2, admin2),

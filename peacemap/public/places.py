@@ -37,6 +37,7 @@ class VisiblePlace:
     country: str
     latitude: float | None = None
     longitude: float | None = None
+    region_pcode: str | None = None  # beside its region, never in a list of its own
 
 
 def precision(record):
@@ -75,6 +76,7 @@ def visible_places(record):
     seen = set()
     shown = []
     for location in record.locations:
+        code = location.admin1_pcode if location.admin1 else None
         if shown_at == LocationPrecision.EXACT:
             place = VisiblePlace(
                 location.name,
@@ -82,11 +84,14 @@ def visible_places(record):
                 location.country,
                 location.latitude,
                 location.longitude,
+                region_pcode=code,
             )
         elif names_places(shown_at):
-            place = VisiblePlace(location.name, location.admin1, location.country)
+            place = VisiblePlace(
+                location.name, location.admin1, location.country, region_pcode=code
+            )
         elif shows_region(shown_at):
-            place = VisiblePlace(None, location.admin1, location.country)
+            place = VisiblePlace(None, location.admin1, location.country, region_pcode=code)
         else:
             place = VisiblePlace(None, None, location.country)
         if place not in seen:
@@ -243,6 +248,7 @@ def place_json(place):
     return {
         "name": place.name,
         "region": place.region,
+        "region_pcode": place.region_pcode,
         "country": place.country,
         "latitude": place.latitude,
         "longitude": place.longitude,
