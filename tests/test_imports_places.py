@@ -239,6 +239,7 @@ SHEET = "Organisation,Acronym,Admin1,Admin1 Pcode\nRéseau Paix Koulikoro,RPK,Ko
 def test_an_imported_record_is_shown_at_the_protective_choices(client, import_sheet, tmp_path):
     result = import_sheet(write(tmp_path, "3w.csv", SHEET), "--publish")
     assert result.exit_code == 0, result.output
+    assert "shown at the protective choices until they confirm: 1" in result.output
     org = by_name("Réseau Paix Koulikoro")
     assert org.is_published and org.owner_consent == OwnerConsent.UNCONFIRMED
     assert str(org.location_precision) == "country" and not org.contacts_public
@@ -252,6 +253,7 @@ def test_an_admin_may_show_imported_records_by_region_with_a_reason(client, impo
     path = write(tmp_path, "3w.csv", SHEET)
     result = import_sheet(path, "--publish", "--precision", "region", "--reason", reason)
     assert result.exit_code == 0, result.output
+    assert "protective" not in result.output
     org = by_name("Réseau Paix Koulikoro")
     assert str(org.location_precision) == "region"
     assert org.owner_consent == OwnerConsent.PUBLIC_SOURCES and reason in org.consent_note

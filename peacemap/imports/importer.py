@@ -70,6 +70,7 @@ class Summary:
     updated: int = 0
     unchanged: int = 0
     merged: int = 0  # matched an existing organisation under another name or acronym
+    protective: int = 0  # created from a 3W sheet, shown at the protective choices
     rejected: list = field(default_factory=list)
 
     def reject(self, line, reason):
@@ -85,6 +86,11 @@ class Summary:
             f"unchanged: {self.unchanged}",
             f"merged: {self.merged} (matched an existing organisation by another name or acronym)",
             f"rejected: {len(self.rejected)}",
+            *(
+                [f"shown at the protective choices until they confirm: {self.protective}"]
+                if self.protective
+                else []
+            ),
             *(f"  {self.unit} {item.line}: {item.reason}" for item in self.rejected),
         ]
         if not self.publish and (self.created or self.updated):
@@ -258,6 +264,7 @@ class _Importer:
             db.session.flush()
             if self.third_party:
                 owners.listed_by_import(record, self.actor, self.wider_reason)
+                self.summary.protective += not self.wider_reason
             else:
                 # Our own export shows no more than its organisations (or moderators) let
                 # the public see.

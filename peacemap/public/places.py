@@ -2,9 +2,10 @@
 
 exact: the place, its region, its country and its own coordinates; commune: the place, its
 region and its country, drawn at the locality's centre; region: the region and the country,
-drawn at the region's main town; country: the country alone, drawn inside it; not_mapped: the
-country alone, drawn nowhere. A coarser choice never reveals a finer point: every point but
-`exact` comes from public reference data (the gazetteer, Natural Earth), not from the record.
+drawn at the region's administrative centre; country: the country alone, drawn inside it;
+not_mapped: the country alone, drawn nowhere. A coarser choice never reveals a finer point:
+every point but `exact` comes from public reference data (the gazetteer, Natural Earth), not
+from the record.
 
 The precision read here is the effective one (`precision`): the owner's choice, or not mapped
 (the country alone, drawn nowhere) while the record is placed in a crisis area
