@@ -171,7 +171,8 @@ ENGLISH = (
     "Organisation,Acronym,Organisation type,Sector,Admin1,Admin1 Pcode,Admin2,Admin2 Pcode,"
     "Admin3,Admin3 Pcode\n"
     "Mopti Peace Network,MPN,NNGO,Protection,Mopti,MLI05,Bandiagara,MLI0501,Dandoli,MLI050105\n"
-    "Mopti Peace Network,MPN,NNGO,Protection,Mopti,MLI05,Douentza,MLI0502,,\n"
+    # No région given: its code is the start of the cercle's.
+    "Mopti Peace Network,MPN,NNGO,Protection,,,Douentza,MLI0502,,\n"
 )
 
 

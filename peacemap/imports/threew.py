@@ -269,8 +269,12 @@ def unit_place(adm1, adm1_code, adm2, adm2_code, adm3, adm3_code, country):
     A région of Mali takes its name and P-code from the region table whatever the sheet's
     spelling ("Segou", "MLI04"); one the table knows without a P-code (created since OCHA's
     codes) keeps none, whatever code the sheet gives it. Other P-codes are kept as the sheet
-    writes them (MLI prefixes as ML, the COD's form). None when the row names no région."""
+    writes them (MLI prefixes as ML, the COD's form). None when no région can be told."""
     region = regions.find(adm1, adm1_code, country) if country == "ML" else None
+    if region is None and country == "ML" and not adm1:
+        # Mali's P-codes nest: a cercle's or a commune's code starts with its région's.
+        codes = (regions.canonical_pcode(code) for code in (adm2_code, adm3_code))
+        region = next(filter(None, (regions.by_pcode(code[:4]) for code in codes if code)), None)
     if region is not None:
         admin1, admin1_pcode = region.name, region.pcode
     else:
