@@ -185,9 +185,18 @@ class _ProgressBars:
 )
 @click.option("--publish", is_flag=True, help="Publish at once instead of queueing for review.")
 @click.option("--country", help="Country of every 3W row (ML or MLI), instead of its P-codes.")
-def data_import(path, fmt, publish, country):
+@click.option(
+    "--precision", type=click.Choice(["region"]), help="3W: shown by region (see README)."
+)
+@click.option("--reason", help="Why showing them by region is safe (kept with each record).")
+def data_import(path, fmt, publish, country, precision, reason):
     """Import organisations from a file; exits non-zero only if it cannot be read at all."""
     from peacemap.imports import importer, threew
+
+    try:
+        threew.precision_reason(fmt, publish, precision, reason)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--precision") from error
 
     if country is not None:
         country = threew.country_code(country) if len(country.strip()) in (2, 3) else None
@@ -197,7 +206,8 @@ def data_import(path, fmt, publish, country):
             )
     bars = _ProgressBars()
     try:
-        summary = importer.run(path, fmt, publish=publish, country=country, progress=bars)
+        options = {"country": country, "precision": precision, "reason": reason}
+        summary = importer.run(path, fmt, publish=publish, progress=bars, **options)
     except importer.ImportFileError as error:
         raise click.ClickException(f"{path}: {error}") from error
     finally:

@@ -78,7 +78,7 @@ def language_name(code, lang=None):
 
 def region_name(name, lang=None):
     """A region's name in the page's language (Tombouctou, Timbuktu, تمبكتو)."""
-    from peacemap.places.gazetteer import region_name as translate
+    from peacemap.places.regions import localised as translate
 
     return translate(name, lang or current_language()) if name else ""
 

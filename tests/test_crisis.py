@@ -177,7 +177,14 @@ def test_a_region_in_crisis_coarsens_its_records_everywhere_and_lifting_restores
     # The API keeps it, at the coarsened view.
     detail = json.loads(pages["/api/v1/organisations/kelvanara"])
     assert detail["places"] == [
-        {"name": None, "region": None, "country": "ML", "latitude": None, "longitude": None}
+        {
+            "name": None,
+            "region": None,
+            "region_pcode": None,
+            "country": "ML",
+            "latitude": None,
+            "longitude": None,
+        }
     ]
     assert (detail["email"], detail["phone"], detail["point"]) == (None, None, None)
     assert detail["location_precision"] == "not_mapped" and detail["member_of"] == []

@@ -91,9 +91,18 @@ def test_3w_sheet_becomes_pending_submissions_one_per_organisation(import_file, 
     )
     assert payload["themes"] == ["community-security", "conflict-prevention"]  # PRO, ERL
     assert payload["location_precision"] == "region"
-    assert payload["places"] == [
-        {"name": "Adamawa", "country": "NG", "admin1": "Adamawa", "admin1_pcode": "NGA002"},
-        {"name": "Borno", "country": "NG", "admin1": "Borno", "admin1_pcode": "NGA008"},
+    borno = {"country": "NG", "admin1": "Borno", "admin1_pcode": "NGA008"}
+    assert payload["places"] == [  # each LGA with its state (tests/test_imports_places.py)
+        {"name": "Bama", **borno, "admin2": "Bama", "admin2_pcode": "NG008003"},
+        {"name": "Maiduguri", **borno, "admin2": "Maiduguri", "admin2_pcode": "NG008021"},
+        {
+            "name": "Michika",
+            "country": "NG",
+            "admin1": "Adamawa",
+            "admin1_pcode": "NGA002",
+            "admin2": "Michika",
+            "admin2_pcode": "NG002013",
+        },
     ]
     types = {name: s.payload["type"] for name, s in submissions.items()}
     assert types["Nigeria Bar Association"] == "government"
@@ -119,7 +128,8 @@ def test_pending_imports_are_in_the_moderation_queue(
 
 
 def test_published_3w_import_creates_records_with_regions_and_pcodes(import_file, themes):
-    result = import_file(NIGERIA, "3w", "--publish")
+    shown_by_region = ["--precision", "region", "--reason", "The sheet is published on HDX"]
+    result = import_file(NIGERIA, "3w", "--publish", *shown_by_region)
     assert result.exit_code == 0, result.output
     # 5TEi is written two ways with one acronym: the second is merged into the first.
     assert "created: 12" in result.output and "updated: 1" in result.output
@@ -127,9 +137,10 @@ def test_published_3w_import_creates_records_with_regions_and_pcodes(import_file
     assert not pending()
     drc = by_name("Danish Refugee Council")
     assert drc.is_published and str(drc.location_precision) == "region"
-    assert sorted((loc.admin1, loc.admin1_pcode) for loc in drc.locations) == [
-        ("Adamawa", "NGA002"),
-        ("Borno", "NGA008"),
+    assert sorted((loc.admin1, loc.admin1_pcode, loc.admin2_pcode) for loc in drc.locations) == [
+        ("Adamawa", "NGA002", "NG002013"),
+        ("Borno", "NGA008", "NG008003"),
+        ("Borno", "NGA008", "NG008021"),
     ]
     five = by_name("Five Teams Empowerment Initiative")
     assert five.alternate_names == ["Five Teams Empowerment Initiative 5TEi"]  # no-break space
@@ -239,10 +250,11 @@ def test_french_sheet_with_accents_semicolons_and_a_row_without_country(import_f
     ampr = by_name("Association Malienne pour la Paix et la Réconciliation")
     assert (ampr.acronym, str(ampr.type), ampr.country) == ("AMPR", "national_ngo", "ML")
     assert sorted(t.slug for t in ampr.themes) == ["community-security", "conflict-prevention"]
-    # Regions found in the gazetteer become its places (their main towns), P-codes included.
-    assert sorted((loc.geonameid, loc.admin1, loc.admin1_pcode) for loc in ampr.locations) == [
-        (2451478, "Ségou", "ML04"),
-        (2453348, "Mopti", "ML05"),
+    # Each cercle becomes a place with its région, P-codes included (a région is not its town).
+    assert sorted((loc.name, loc.admin1, loc.admin1_pcode) for loc in ampr.locations) == [
+        ("Bandiagara", "Mopti", "ML05"),
+        ("Djenné", "Mopti", "ML05"),
+        ("San", "Ségou", "ML04"),
     ]
     assert str(by_name("Comité International de la Croix-Rouge").type) == "multilateral"
     assert by_name("Éducation Sans Frontières Sahel").themes == []

@@ -136,6 +136,10 @@ PLACE = {
     "properties": {
         "name": NULLABLE_STRING,
         "region": NULLABLE_STRING,
+        "region_pcode": {
+            "type": ["string", "null"],
+            "description": "The region's OCHA P-code, when it has one.",
+        },
         "country": {"type": "string"},
         "latitude": {"type": ["number", "null"]},
         "longitude": {"type": ["number", "null"]},

@@ -84,6 +84,21 @@ def split(text):
     return [part.strip() for part in (text or "").split("|") if part.strip()]
 
 
+def slots(text):
+    """The values of a list cell, empty slots kept ("ML01 |  | ML07" has three): for columns
+    whose nth value goes with another column's nth (region_pcodes with regions)."""
+    return [part.strip() for part in text.split("|")] if (text or "").strip() else []
+
+
+def region_pcodes(row):
+    """{region: P-code} from a row's parallel regions and region_pcodes columns (regions
+    without a code left out); {} when the columns do not line up."""
+    regions, codes = split(row.get("regions")), slots(row.get("region_pcodes"))
+    if codes and len(codes) != len(regions):
+        return {}
+    return {region: code for region, code in zip(regions, codes, strict=False) if code}
+
+
 def organisation_row(org, themes, member_of, url):
     """The public row of an organisation; `themes` and `member_of` are slug lists."""
     contacts = public.contacts(org)
@@ -144,8 +159,10 @@ def organisation_payload_from_row(row):
             for place in split(row.get("places"))
         ]
     elif not places:
+        pcodes = region_pcodes(row)
         places = [
             {"name": region, "country": country, "admin1": region}
+            | ({"admin1_pcode": pcodes[region]} if region in pcodes else {})
             for region in split(row.get("regions"))
         ]
     email, phone = (row.get("email") or "").strip(), (row.get("phone") or "").strip()

@@ -70,6 +70,7 @@ class Summary:
     updated: int = 0
     unchanged: int = 0
     merged: int = 0  # matched an existing organisation under another name or acronym
+    protective: int = 0  # created from a 3W sheet, shown at the protective choices
     rejected: list = field(default_factory=list)
 
     def reject(self, line, reason):
@@ -85,6 +86,11 @@ class Summary:
             f"unchanged: {self.unchanged}",
             f"merged: {self.merged} (matched an existing organisation by another name or acronym)",
             f"rejected: {len(self.rejected)}",
+            *(
+                [f"shown at the protective choices until they confirm: {self.protective}"]
+                if self.protective
+                else []
+            ),
             *(f"  {self.unit} {item.line}: {item.reason}" for item in self.rejected),
         ]
         if not self.publish and (self.created or self.updated):
@@ -125,11 +131,17 @@ def _reindex_together():
 class _Importer:
     """Matches records with the database and writes them; one per import."""
 
-    def __init__(self, summary, publish, actor, source_name):
-        """Load what matching needs: every organisation's slug, names and acronym."""
+    def __init__(self, summary, publish, actor, source_name, third_party=False, wider=None):
+        """Load what matching needs: every organisation's slug, names and acronym.
+
+        `third_party`: the file is someone else's listing of the organisations (a 3W sheet),
+        so a record it creates is shown at the protective choices until the organisation
+        confirms, unless `wider` gives the reason its precision may stay (see `run`)."""
         self.summary = summary
         self.publish = publish
         self.actor = actor
+        self.third_party = third_party
+        self.wider_reason = wider
         self.note = f"Imported from {source_name}"[:500]
         self.submitter = {
             "name": f"Data import: {source_name}"[:200],
@@ -249,10 +261,15 @@ class _Importer:
             if file_slug and SLUG.fullmatch(file_slug) and file_slug not in self.slugs:
                 record.slug = file_slug  # our own export: keep its address
             fill_places(record, proposed)
-            # An import publishes data already public (an OCHA sheet, our own export).
-            record.owner_consent = OwnerConsent.PUBLIC_SOURCES
-            record.consent_note = self.note or "imported from a public data file"
             db.session.flush()
+            if self.third_party:
+                owners.listed_by_import(record, self.actor, self.wider_reason)
+                self.summary.protective += not self.wider_reason
+            else:
+                # Our own export shows no more than its organisations (or moderators) let
+                # the public see.
+                record.owner_consent = OwnerConsent.PUBLIC_SOURCES
+                record.consent_note = self.note or "imported from a public data file"
             record_change(record, self.actor, "created", None, note=self.note)
             return "created", record
         if comparable(organisation_payload(org)) == comparable(proposed):
@@ -281,15 +298,32 @@ class _Importer:
 
 
 # -- the import ---------------------------------------------------------------------------------
-def run(source, fmt, *, publish=False, actor=None, country=None, name=None, progress=None):
+def run(
+    source,
+    fmt,
+    *,
+    publish=False,
+    actor=None,
+    country=None,
+    name=None,
+    progress=None,
+    precision=None,
+    reason=None,
+):
     """Import `source` (a path, or a binary file object with `name`) in `fmt`.
 
     Flushes, never commits. `country` (ISO alpha-2) overrides what 3W rows say;
     `progress(label, done, total)` is called now and then. Returns a Summary; raises
     ImportFileError only when the file cannot be read at all.
+
+    A 3W sheet is a third party's listing: the organisations it creates are shown at the
+    protective choices until they confirm (peacemap/public/consent.py). An admin publishing
+    it may keep them shown by region (`precision="region"`, as the sheet itself shows them)
+    by giving the `reason`, kept with each record as a moderator's would be.
     """
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    wider = threew.precision_reason(fmt, publish, precision, reason)
     report = progress or (lambda label, done, total: None)
     if hasattr(source, "read"):
         handle, owned = source, False
@@ -300,7 +334,9 @@ def run(source, fmt, *, publish=False, actor=None, country=None, name=None, prog
             raise ImportFileError(f"cannot open {source}: {error.strerror}") from error
         name = name or Path(source).name
     summary = Summary(publish=publish, unit="feature" if fmt == "geojson" else "line")
-    importer = _Importer(summary, publish, actor, name or "upload")
+    importer = _Importer(
+        summary, publish, actor, name or "upload", third_party=fmt == "3w", wider=wider
+    )
     reading = readers.Reading()
     try:
         if fmt == "3w":

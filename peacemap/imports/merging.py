@@ -4,7 +4,7 @@ import hashlib
 import json
 import re
 
-from peacemap.exports.columns import split
+from peacemap.exports.columns import region_pcodes
 from peacemap.imports import threew
 from peacemap.models import LocationPrecision, OrganisationType
 from peacemap.places.gazetteer import fold
@@ -64,10 +64,8 @@ def check(payload):
 
 def add_pcodes(payload, row):
     """Give the typed places of an export row their region's P-code (columns regions and
-    region_pcodes list them in the same order)."""
-    pcodes = dict(zip(split(row.get("regions")), split(row.get("region_pcodes")), strict=False))
-    if len(pcodes) != len(split(row.get("regions"))):
-        return
+    region_pcodes list them in the same order, an empty slot for a region without one)."""
+    pcodes = region_pcodes(row)
     for spec in payload["places"]:
         if not spec.get("geonameid") and spec.get("admin1") in pcodes:
             spec["admin1_pcode"] = pcodes[spec["admin1"]]

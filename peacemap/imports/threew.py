@@ -3,9 +3,11 @@
 A 3W sheet has one row per organisation x activity x place. Columns are found by their HXL
 hashtags when the sheet has a tag row (hxlstandard.org), else by their English or French
 header names. Rows are folded into one record per organisation as they stream past, so
-memory grows with the number of organisations, not of rows. Every imported organisation is
-shown at `region` precision: a 3W sheet says where an organisation works, not where its
-offices are.
+memory grows with the number of organisations, not of rows. Each row's finest administrative
+unit (commune, else cercle, else région) becomes one of the organisation's places, carrying
+the units above it and their P-codes. Imported organisations are proposed at `region`
+precision (a 3W sheet says where an organisation works, not where its offices are); what the
+public sees of them is the importer's decision (peacemap/imports/importer.py).
 """
 
 import re
@@ -17,8 +19,9 @@ from babel import Locale
 from babel.core import get_global
 
 from peacemap.imports.readers import parse_tag
+from peacemap.places import regions
 from peacemap.places.gazetteer import fold
-from peacemap.places.matching import match
+from peacemap.places.service import named_key
 
 # Column roles and the header names (folded: lower case, no accents) that name them.
 HEADERS = {
@@ -38,6 +41,9 @@ HEADERS = {
     "adm2_name": "lga | cercle | district | admin2 | adm2 | departement | prefecture",
     "adm2_code": "lga pcode | lga p code | cercle pcode | pcode cercle | p code cercle | "
     "district pcode | admin2 pcode | adm2 pcode | admin2pcode | code cercle",
+    "adm3_name": "commune | ward | admin3 | admin 3 | adm3 | admin3 name | sous prefecture",
+    "adm3_code": "commune pcode | commune p code | pcode commune | p code commune | "
+    "ward pcode | admin3 pcode | adm3 pcode | admin3pcode | code commune",
     "country": "country code | code pays | iso3 | iso 3 | country iso3",
 }
 # OCHA organisation types (HDX "Organization Types" and what 3W sheets write) -> our types.
@@ -140,7 +146,7 @@ def _role_of_tag(tag, attributes):
         return None if attributes & ORG_NOT_NAME else "name"
     if tag == "#sector":
         return "sector"
-    if tag in ("#adm1", "#adm2"):
+    if tag in ("#adm1", "#adm2", "#adm3"):
         return f"{tag[1:]}_{'code' if 'code' in attributes else 'name'}"
     if tag == "#country" and "code" in attributes:
         return "country"
@@ -233,28 +239,18 @@ class Aggregator:
         org.types[organisation_type(self._cell(cells, "type"))] += 1
         org.countries[country] += 1
         org.themes |= sector_themes(self._cell(cells, "sector")) & self.themes
-        region = self._cell(cells, "adm1_name")
-        if region:
-            spec = self._region(region, self._cell(cells, "adm1_code").upper(), country)
-            org.places.setdefault(place_key(spec), spec)
+        units = tuple(self._cell(cells, role) for role in UNIT_ROLES)
+        if any(units):
+            spec = self._place(units, country)
+            if spec is not None:
+                org.places.setdefault(place_key(spec), spec)
 
-    def _region(self, name, pcode, country):
-        """The place spec of a region: the gazetteer's place of that name when it lies in that
-        region (by name or P-code), else a named place carrying the region and its P-code."""
-        key = (fold(name), pcode, country)
+    def _place(self, units, country):
+        """The place spec of a row's finest administrative unit (each spelling worked out
+        once per sheet)."""
+        key = (units, country)
         if key not in self._places:
-            place = match(name, country)
-            if (
-                place is not None
-                and place.country == country
-                and (fold(place.admin1 or "") == key[0] or (pcode and place.admin1_pcode == pcode))
-            ):
-                spec = {"geonameid": place.geonameid, "name": place.name, "country": country}
-            else:
-                spec = {"name": name, "country": country, "admin1": name}
-                if pcode:
-                    spec["admin1_pcode"] = pcode
-            self._places[key] = spec
+            self._places[key] = unit_place(*units, country=country)
         return self._places[key]
 
     def records(self):
@@ -263,11 +259,45 @@ class Aggregator:
             yield org.line, payload(org)
 
 
+UNIT_ROLES = ("adm1_name", "adm1_code", "adm2_name", "adm2_code", "adm3_name", "adm3_code")
+
+
+def unit_place(adm1, adm1_code, adm2, adm2_code, adm3, adm3_code, country):
+    """The place spec of the finest administrative unit a row names (a commune, else a
+    cercle, else a région), carrying the units above it and every P-code the row gives.
+
+    A région of Mali takes its name and P-code from the region table whatever the sheet's
+    spelling ("Segou", "MLI04"); one the table knows without a P-code (created since OCHA's
+    codes) keeps none, whatever code the sheet gives it. Other P-codes are kept as the sheet
+    writes them (MLI prefixes as ML, the COD's form). None when no région can be told."""
+    region = regions.find(adm1, adm1_code, country) if country == "ML" else None
+    if region is None and country == "ML" and not adm1:
+        # Mali's P-codes nest: a cercle's or a commune's code starts with its région's.
+        codes = (regions.canonical_pcode(code) for code in (adm2_code, adm3_code))
+        region = next(filter(None, (regions.by_pcode(code[:4]) for code in codes if code)), None)
+    if region is not None:
+        admin1, admin1_pcode = region.name, region.pcode
+    else:
+        admin1, admin1_pcode = adm1 or None, regions.canonical_pcode(adm1_code)
+        if admin1 is None:
+            return None
+    spec = {"name": admin1, "country": country, "admin1": admin1}
+    if admin1_pcode:
+        spec["admin1_pcode"] = admin1_pcode
+    for level, name, code in ((2, adm2, adm2_code), (3, adm3, adm3_code)):
+        if name:
+            spec["name"] = spec[f"admin{level}"] = name
+            if regions.canonical_pcode(code):
+                spec[f"admin{level}_pcode"] = regions.canonical_pcode(code)
+    return spec
+
+
 def place_key(spec):
-    """What tells two place specs apart: the GeoNames id, else name and country."""
+    """What tells two place specs apart: the GeoNames id, else name, country and, for a
+    cercle or a commune, its units (peacemap.places.service.named_key)."""
     if spec.get("geonameid"):
         return ("geonames", int(spec["geonameid"]))
-    return ("named", spec["name"], spec["country"])
+    return named_key(spec)
 
 
 def payload(org):
@@ -292,3 +322,26 @@ def payload(org):
         "contacts_public": False,
         "identifiers": [],
     }
+
+
+WIDER_PRECISIONS = ("region",)  # what a published 3W sheet itself shows
+
+
+def precision_reason(fmt, publish, precision, reason):
+    """The reason imported 3W records may be shown at `precision`, or None for the protective
+    choices; ValueError when the request cannot be granted (the message says why)."""
+    if precision is None:
+        return None
+    reason = " ".join((reason or "").split())
+    if precision not in WIDER_PRECISIONS:
+        raise ValueError(f"--precision can only be {', '.join(WIDER_PRECISIONS)}")
+    if fmt != "3w":
+        raise ValueError("--precision applies to 3W sheets only")
+    if not publish:
+        raise ValueError(
+            "--precision needs --publish: a pending submission's precision is decided by the "
+            "moderator who approves it"
+        )
+    if not reason:
+        raise ValueError("--precision needs --reason: why showing these records by region is safe")
+    return f"Imported 3W sheet shown by region: {reason}"[:2000]

@@ -10,7 +10,7 @@ from peacemap.map import services
 from peacemap.models import Initiative, Location, Organisation
 from peacemap.models.directory import initiative_locations, organisation_locations
 from peacemap.pagination import Page
-from peacemap.places.gazetteer import MALI_ADMIN1, _mali_units, fold
+from peacemap.places import regions as region_table
 from peacemap.public.places import mapped, precision_column, region_visible, shows_region
 
 INITIATIVES_SHOWN = 50
@@ -115,9 +115,5 @@ def mali_regions(filters, version):
                 hidden.add(org_id)
         counts = {name: len(ids) for name, ids in shown.items()}
         hidden -= set().union(*shown.values()) if shown else set()
-    pcodes, _cercles = _mali_units()
-    regions = [
-        (name, pcodes.get(fold(name)), counts.get(name, 0))
-        for name in sorted(MALI_ADMIN1.values(), key=fold)
-    ]
+    regions = [(r.name, r.pcode, counts.get(r.name, 0)) for r in region_table.current("ML")]
     return regions, len(hidden)

@@ -51,6 +51,15 @@ def listed(org, wider_reason=None):
         after_commit(notifications.owner_link, org.id, "listed")
 
 
+def listed_by_import(org, actor=None, wider_reason=None):
+    """A new organisation published from a third party's file (a 3W sheet): shown at the
+    protective choices until it confirms, unless an admin gave the `wider_reason` why wider is
+    safe, kept with the record and in a consent record, as a moderator's reason is."""
+    consent.protect(org, wider_reason)
+    if wider_reason:
+        _keep_consent(org, moderator=actor, note=wider_reason)
+
+
 def address_changed(org, old_address):
     """A moderated correction changed the contact address: the new one is not checked yet,
     links mailed to the old one end, and the old address is told."""

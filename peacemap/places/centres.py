@@ -6,7 +6,7 @@ Which of them a record is drawn at is the public view's decision (`peacemap.publ
 import csv
 from functools import cache
 
-from peacemap.places import gazetteer
+from peacemap.places import gazetteer, regions
 
 
 @cache
@@ -21,14 +21,20 @@ def country_centres():
 
 @cache
 def region_centres():
-    """{(country, region name): (latitude, longitude)}: each region's most populous place."""
+    """{(country, region name): (latitude, longitude)}: each region's administrative centre
+    where the region table names it (every région of Mali: Koulikoro at Koulikoro, not at a
+    suburb of Bamako), else the region's most populous place in the gazetteer."""
     best = {}
     for place in gazetteer.places().values():
         if place.admin1:
             key = (place.country, place.admin1)
             if key not in best or place.population > best[key].population:
                 best[key] = place
-    return {key: (place.latitude, place.longitude) for key, place in best.items()}
+    centres = {key: (place.latitude, place.longitude) for key, place in best.items()}
+    for region in regions.table():
+        capital = gazetteer.get(region.capital_geonameid)
+        centres[(region.country, region.name)] = (capital.latitude, capital.longitude)
+    return centres
 
 
 @cache

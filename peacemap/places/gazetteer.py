@@ -25,27 +25,6 @@ MALI_ADMIN1 = {
 }
 
 
-# Mali's regions in the interface languages other than their official French names.
-REGION_NAMES = {
-    "Bamako": {"ar": "باماكو"},
-    "Kayes": {"ar": "كاي"},
-    "Koulikoro": {"ar": "كوليكورو"},
-    "Sikasso": {"ar": "سيكاسو"},
-    "Ségou": {"ar": "سيغو"},
-    "Mopti": {"ar": "موبتي"},
-    "Tombouctou": {"en": "Timbuktu", "ar": "تمبكتو"},
-    "Gao": {"ar": "غاو"},
-    "Kidal": {"ar": "كيدال"},
-    "Taoudénit": {"ar": "تاوديني"},
-    "Ménaka": {"ar": "ميناكا"},
-}
-
-
-def region_name(name, lang):
-    """A region's name in `lang` where we know it, else its official name."""
-    return REGION_NAMES.get(name, {}).get(lang, name)
-
-
 def fold(text):
     """Lower-case, accents removed, punctuation as spaces: for matching names."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -72,9 +51,12 @@ class Place:
 
 @cache
 def _mali_units():
-    """Region P-codes by folded name, and cercles by folded name."""
-    with open(DATA / "mli_adm1_cod_ps.csv", encoding="utf-8-sig") as handle:
-        regions = {fold(row["admin1Name_fr"]): row["admin1Pcode"] for row in csv.DictReader(handle)}
+    """Region P-codes by folded name (the region table's, peacemap/places/regions.py), and
+    cercles by folded name."""
+    with open(DATA / "mli_regions.csv", encoding="utf-8") as handle:
+        regions = {
+            fold(row["name"]): row["pcode"] for row in csv.DictReader(handle) if row["pcode"]
+        }
     with open(DATA / "mli_adm2_cod_ps.csv", encoding="utf-8-sig") as handle:
         cercles = {
             fold(row["admin2Name_fr"]): (row["admin2Name_fr"], row["admin2Pcode"])

@@ -2,9 +2,10 @@
 
 exact: the place, its region, its country and its own coordinates; commune: the place, its
 region and its country, drawn at the locality's centre; region: the region and the country,
-drawn at the region's main town; country: the country alone, drawn inside it; not_mapped: the
-country alone, drawn nowhere. A coarser choice never reveals a finer point: every point but
-`exact` comes from public reference data (the gazetteer, Natural Earth), not from the record.
+drawn at the region's administrative centre; country: the country alone, drawn inside it;
+not_mapped: the country alone, drawn nowhere. A coarser choice never reveals a finer point:
+every point but `exact` comes from public reference data (the gazetteer, Natural Earth), not
+from the record.
 
 The precision read here is the effective one (`precision`): the owner's choice, or not mapped
 (the country alone, drawn nowhere) while the record is placed in a crisis area
@@ -37,6 +38,7 @@ class VisiblePlace:
     country: str
     latitude: float | None = None
     longitude: float | None = None
+    region_pcode: str | None = None  # beside its region, never in a list of its own
 
 
 def precision(record):
@@ -75,6 +77,7 @@ def visible_places(record):
     seen = set()
     shown = []
     for location in record.locations:
+        code = location.admin1_pcode if location.admin1 else None
         if shown_at == LocationPrecision.EXACT:
             place = VisiblePlace(
                 location.name,
@@ -82,11 +85,14 @@ def visible_places(record):
                 location.country,
                 location.latitude,
                 location.longitude,
+                region_pcode=code,
             )
         elif names_places(shown_at):
-            place = VisiblePlace(location.name, location.admin1, location.country)
+            place = VisiblePlace(
+                location.name, location.admin1, location.country, region_pcode=code
+            )
         elif shows_region(shown_at):
-            place = VisiblePlace(None, location.admin1, location.country)
+            place = VisiblePlace(None, location.admin1, location.country, region_pcode=code)
         else:
             place = VisiblePlace(None, None, location.country)
         if place not in seen:
@@ -163,20 +169,36 @@ def exported(model):
 
 
 def location_columns(record, home_country):
-    """regions, region_pcodes, places, geonames, latitude, longitude as the public sees them."""
+    """regions, region_pcodes, places, geonames, latitude, longitude as the public sees them.
+
+    `regions` and `region_pcodes` are parallel lists: each region has its slot in both."""
     locations = record.locations
     shown_at = precision(record)
     by_region = shows_region(shown_at)
     named = names_places(shown_at)
     point = record_point(record, home_country) if is_mapped(shown_at) else None
+    regions = region_slots(locations) if by_region else {}
+    codes = list(regions.values())
     return {
-        "regions": _join(loc.admin1 for loc in locations) if by_region else "",
-        "region_pcodes": _join(loc.admin1_pcode for loc in locations) if by_region else "",
+        "regions": " | ".join(regions),
+        # One slot per region, empty where a region has no P-code: the nth code is always the
+        # nth region's ("ML01 |  | ML07"); no slot at all when no region has one.
+        "region_pcodes": " | ".join(codes) if any(codes) else "",
         "places": _join(loc.name for loc in locations) if named else "",
         "geonames": _join(loc.geonameid for loc in locations) if named else "",
         "latitude": point[1] if point else "",
         "longitude": point[0] if point else "",
     }
+
+
+def region_slots(locations):
+    """{region name: its P-code or ""} of `locations`, each region once, in order (a region
+    keeps the code any of its places gives it)."""
+    slots = {}
+    for location in locations:
+        if location.admin1:
+            slots[location.admin1] = slots.get(location.admin1) or location.admin1_pcode or ""
+    return slots
 
 
 def _join(values):
@@ -227,6 +249,7 @@ def place_json(place):
     return {
         "name": place.name,
         "region": place.region,
+        "region_pcode": place.region_pcode,
         "country": place.country,
         "latitude": place.latitude,
         "longitude": place.longitude,
