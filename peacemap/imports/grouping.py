@@ -86,6 +86,7 @@ class Note:
     other_line: int | None
     other_name: str
     reason: str
+    grouped: bool = False  # else the two are kept apart
 
 
 def _merge(into, other):
@@ -165,8 +166,8 @@ def group_variants(organisations):
         others = []
         for index in members[1:]:
             other = orgs[index]
-            reason = f"grouped: {why.get(index, 'same organisation')}"
-            notes.append(Note(other.line, other.name, main.line, main.name, reason))
+            reason = why.get(index, "same organisation")
+            notes.append(Note(other.line, other.name, main.line, main.name, reason, True))
             if spelling(other.name) not in spellings:  # not merely case, accents or ligatures
                 spellings.add(spelling(other.name))
                 others.append(other.name)

@@ -137,7 +137,7 @@ class _Importer:
 
     def tell(self, note):
         """Record a note of the file's grouping pass (grouped, or a possible duplicate)."""
-        if note.reason.startswith("grouped"):
+        if note.grouped:
             self.summary.grouped.append(note)
         else:
             self.told.add(frozenset((note.line, note.other_line)))

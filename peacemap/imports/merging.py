@@ -10,6 +10,7 @@ from peacemap.imports import threew
 from peacemap.imports.grouping import similar_names
 from peacemap.models import LocationPrecision, OrganisationType
 from peacemap.moderation.duplicates import name_key, spelling
+from peacemap.moderation.services import IMPORT_TOKEN
 from peacemap.public import places as public_places
 from peacemap.public import view as public_view
 from peacemap.records import merge_texts, organisation_payload
@@ -95,7 +96,7 @@ def token(payload, target):
     """A form token for an imported proposal: the same proposal always gets the same one."""
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     target_id = target.id if target is not None else ""
-    return "import:" + hashlib.sha256(f"{text}|{target_id}".encode()).hexdigest()[:56]
+    return IMPORT_TOKEN + hashlib.sha256(f"{text}|{target_id}".encode()).hexdigest()[:56]
 
 
 def text(value):

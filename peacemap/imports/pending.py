@@ -9,14 +9,8 @@ from peacemap.imports.merging import Matcher, token
 from peacemap.models import Submission, SubmissionKind, SubmissionState, User
 from peacemap.models.base import utcnow
 from peacemap.moderation.duplicates import name_key, spelling
+from peacemap.moderation.services import IMPORT_TOKEN
 from peacemap.submissions.services import submit
-
-IMPORT_TOKEN = "import:"  # noqa: S105 (not a secret) the form token of every proposal an import makes (merging.token)
-
-
-def from_import(submission):
-    """True for a proposal an import made (no person sent it, nobody consented)."""
-    return (submission.form_token or "").startswith(IMPORT_TOKEN)
 
 
 def possible_duplicate(record, others, message, submitter):
