@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from peacemap.effects import run_ready
 from peacemap.extensions import db
+from peacemap.imports import grouping
 from peacemap.models import (
     AuditEvent,
     Organisation,
@@ -176,6 +177,23 @@ def test_an_acronym_with_a_similar_name_merges(import_file, tmp_path, make_organ
     assert len(orgs()) == 2  # nothing created: both found
     db.session.refresh(oeuvre)
     assert oeuvre.alternate_names == []  # only case, ligature and apostrophe differ
+
+
+@pytest.mark.parametrize(
+    "first,second,same",
+    [
+        ("Norwegian Refugee Council (NRC)", "Norwegian Refugee Council", True),
+        ("Conseil Norvégien pour les Réfugiés", "CONSEIL NORVEGIEN POUR LES REFUGIES", True),
+        ("Wrold Vision", "World Vision", True),
+        ("Association des Jeunes de Kati", "Association des Jeunes de Kita", False),
+        ("Comité de Paix Section 1", "Comité de Paix Section 2", False),
+        ("Direction Régionale du Commerce", "Danish Refugee Council", False),
+        ("Centre de Recherche", "CARE International", False),
+    ],
+)
+def test_which_names_sharing_an_acronym_are_one_organisation(first, second, same):
+    assert grouping.similar_names(first, second) is same
+    assert grouping.same_organisation((first, "X1"), (second, "X1"))[0] is same
 
 
 # -- spellings of one organisation in one file ---------------------------------------------------

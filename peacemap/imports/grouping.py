@@ -3,15 +3,15 @@ share.
 
 Two names are one organisation's when they have the same `name_key` (case, accents,
 ligatures, apostrophes, punctuation and stop words aside), when they differ by one typo in
-one word ("Wrold Vision"), or when they share an acronym and their names are similar (one
-contains the other, or they are close letter by letter). An acronym alone never joins two
-organisations: "DRC" is a Danish charity and a regional directorate.
+one word ("Wrold Vision"), or when they share an acronym and one name is the other with
+words added. An acronym alone never joins two organisations: "DRC" is a Danish charity and
+a regional directorate.
 """
 
 from collections import Counter
 from dataclasses import dataclass, fields
 
-from peacemap.moderation.duplicates import SIMILAR, name_key, similarity, spelling
+from peacemap.moderation.duplicates import name_key, spelling
 
 TYPO_MIN = 4  # shorter words are other words, not typos ("Gao", "Gap")
 LONG_WORD = 8  # a word this long may have two typos
@@ -50,14 +50,15 @@ def typo(first_key, second_key):
 
 
 def similar_names(first, second):
-    """True when two names are spellings of one name, or alike enough (`SIMILAR`) to be one
-    organisation's when they share an acronym."""
+    """True when two names, with one acronym, are one organisation's: spellings of one name,
+    one typo apart, or one name is the other with words added ("Norwegian Refugee Council
+    (NRC)"). Letter-by-letter likeness is not enough: "Jeunes de Kati" and "Jeunes de Kita"
+    are two towns' associations, "Section 1" and "Section 2" two sections."""
     first_key, second_key = name_key(first), name_key(second)
-    return (
-        first_key == second_key
-        or typo(first_key, second_key)
-        or similarity(first, second) >= SIMILAR
-    )
+    if first_key == second_key or typo(first_key, second_key):
+        return True
+    a, b = set(first_key.split()), set(second_key.split())
+    return min(len(a), len(b)) >= 2 and (a <= b or b <= a)
 
 
 def same_organisation(first, second):
@@ -140,7 +141,7 @@ def group_variants(organisations):
         for bucket in buckets:
             if bucket[1]:
                 candidates.setdefault(bucket, []).append(index)
-    seen = set()
+    seen, told = set(), set()
     for members in candidates.values():
         for position, first in enumerate(members):
             for second in members[position + 1 :]:
@@ -153,7 +154,8 @@ def group_variants(organisations):
                     parent[root(second)] = root(first)
                     why.setdefault(second, reason)
                     why.setdefault(first, reason)
-                elif reason:
+                elif reason and second not in told:  # once, against the first of them
+                    told.add(second)
                     notes.append(Note(b.line, b.name, a.line, a.name, reason))
     groups = {}
     for index in range(len(orgs)):

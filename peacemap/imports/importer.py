@@ -49,6 +49,7 @@ from peacemap.submissions.services import submit
 FORMATS = ("csv", "geojson", "3w")
 PROGRESS_EVERY = 500  # rows between two progress reports
 REINDEX_BATCH = 500
+SHOWN_POSSIBLE = 5  # records a possible-duplicate report names at most
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 HXL_COLUMNS = {re.sub(r"\s+", "", tag.lower()): column for column, tag in ORGANISATION_HXL.items()}
 # Fields an export row sets outright on an existing record (texts, places, contacts: see below).
@@ -112,21 +113,19 @@ class _Importer:
     def find(self, line, payload, slug=None):
         """(existing organisation or None, merge note or None, possible duplicates)."""
         match = self.matcher.find(payload, slug)
-        possible = [db.session.get(Organisation, org_id) for org_id in match.possible]
-        for other in possible:
-            pair = frozenset((line, self.lines.get(other.id) or other.name))
-            if pair not in self.told:
-                self.told.add(pair)
-                self.summary.possible.append(
-                    Note(
-                        line,
-                        payload["name"],
-                        self.lines.get(other.id),
-                        other.name,
-                        match.reason or "same acronym, names differ",
-                    )
-                )
         if match.org_id is None:
+            # Kept apart: the summary names the first record it may duplicate (once per
+            # pair), the moderators' report up to SHOWN_POSSIBLE of them.
+            possible = [db.session.get(Organisation, i) for i in match.possible[:SHOWN_POSSIBLE]]
+            for other in possible[:1]:
+                pair = frozenset((line, self.lines.get(other.id) or other.name))
+                if pair not in self.told:
+                    self.told.add(pair)
+                    where = self.lines.get(other.id)
+                    reason = "same acronym, names differ"
+                    self.summary.possible.append(
+                        Note(line, payload["name"], where, other.name, reason)
+                    )
             return None, None, possible
         org = db.session.get(Organisation, match.org_id)
         merged = None

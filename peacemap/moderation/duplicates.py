@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
@@ -61,26 +62,21 @@ class Candidate:
 
 # Ligatures are two letters, and the modifier letter ʼ (a letter to Unicode) an apostrophe.
 _SPELLING = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "\u02bc": " "})
-SIMILAR = 0.8  # names at least this similar (`similarity`) are the same organisation's
 
 
+@lru_cache(maxsize=100_000)
 def spelling(text):
     """Lower case, without accents, punctuation or apostrophes, ligatures as two letters:
     what two spellings of one name share ("L’Œuvre" and "l'oeuvre" give "l oeuvre")."""
     return fold((text or "").translate(_SPELLING))
 
 
+@lru_cache(maxsize=100_000)
 def name_key(text):
     """A name as names are matched: `spelling` without stop words ("de", "la", "for"...), so
     "Réseau de la paix" and "RESEAU PAIX" share one key."""
     words = spelling(text).split()
     return " ".join(word for word in words if word not in STOP_WORDS) or " ".join(words)
-
-
-def similarity(first, second):
-    """0..1, how alike two names are (1 for the same `name_key`)."""
-    first, second = name_key(first), name_key(second)
-    return 1.0 if first == second else _similarity(first, second)
 
 
 def _names(name, acronym, alternates):
