@@ -1,5 +1,6 @@
 """Likely duplicates of a proposed organisation, across case, accents and spellings."""
 
+from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -60,6 +61,7 @@ class Candidate:
     reasons: list = field(default_factory=list)
 
 
+SIMILAR_NAME = 0.75  # names this alike (`_similarity`) make a likely duplicate
 # Ligatures are two letters, and the modifier letter ʼ (a letter to Unicode) an apostrophe.
 _SPELLING = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "\u02bc": " "})
 
@@ -87,8 +89,9 @@ def _names(name, acronym, alternates):
     return keys - {""}
 
 
+@lru_cache(maxsize=100_000)
 def _tokens(text):
-    return {word for word in text.split() if word not in STOP_WORDS and len(word) > 1}
+    return frozenset(word for word in text.split() if word not in STOP_WORDS and len(word) > 1)
 
 
 def _similarity(first, second, floor=0.0):
@@ -105,11 +108,19 @@ def _similarity(first, second, floor=0.0):
         # matches nothing.
         if min(len(a), len(b)) >= 3:
             best = max(best, 0.9 * shared / min(len(a), len(b)))
-    matcher = SequenceMatcher(None, first, second)
-    bar = max(best, floor)
-    if matcher.real_quick_ratio() > bar and matcher.quick_ratio() > bar:
-        best = max(best, matcher.ratio())
+    # SequenceMatcher's own upper bounds (real_quick_ratio, quick_ratio), on letter counts
+    # kept per name: a bulk decision compares each proposal with every organisation.
+    bar, total = max(best, floor), len(first) + len(second)
+    if total and 2 * min(len(first), len(second)) / total > bar:
+        shared = sum((_letters(first) & _letters(second)).values())
+        if 2 * shared / total > bar:
+            best = max(best, SequenceMatcher(None, first, second).ratio())
     return best
+
+
+@lru_cache(maxsize=100_000)
+def _letters(text):
+    return Counter(text)
 
 
 def _domain(url):
@@ -146,9 +157,12 @@ def likely_duplicates(payload, exclude_id=None, limit=5, threshold=0.8, organisa
         candidate = Candidate(org)
         theirs = _names(org.name, None, org.alternate_names)
         their_acronym = spelling(org.acronym)
+        # Under 0.75 a name's likeness counts only beside a shared place (0.5): the letter
+        # by letter comparison, the slow part, is skipped when its bounds stay under that.
+        floor = 0.5 if org.id in located else SIMILAR_NAME
         best = max(
             (
-                _similarity(a, b, floor=0.5)
+                _similarity(a, b, floor=floor)
                 for a in proposed
                 for b in theirs
                 if min(len(a), len(b)) > 2
@@ -158,7 +172,7 @@ def likely_duplicates(payload, exclude_id=None, limit=5, threshold=0.8, organisa
         if proposed & theirs:
             candidate.score += 1.0
             candidate.reasons.append(_l("Same name or other name"))
-        elif best >= 0.75:
+        elif best >= SIMILAR_NAME:
             candidate.score += best
             candidate.reasons.append(_("Similar name (%(percent)s%%)", percent=round(best * 100)))
         if (acronym and acronym in {their_acronym, *theirs}) or (their_acronym in proposed):
