@@ -332,9 +332,22 @@ def test_bulk_approve_works_in_bounded_batches(client, login):
             submitter={"name": "Data import: test.csv"},
         )
         ids.append(submission.id)
+    other_kind, _created = submissions.submit(  # the control: outside the filter
+        SubmissionKind.REPORT,
+        {"reason": "other", "message": "Not a new organisation."},
+        form_token=submissions.new_form_token(),
+        submitter={"name": "Awa"},
+    )
     db.session.commit()
     login()
-    data = {"csrf_token": bulk_token(client), "ids": ids, "action": "approve"}
+    queue = soup(client.get("/en/moderation/?kind=new_organisation"))
+    form = queue.select_one("form[action='/en/moderation/bulk']")
+    label = form.select_one("label[for=bulk-everything]").get_text()
+    assert f"all {len(ids)} open submissions these filters show" in label
+    # Every open submission the filters show, not only the 20 ticked on the page.
+    data = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    assert data["kind"] == "new_organisation"
+    data.update(everything="y", action="approve")
     approved = []
     for remaining in (BULK_BATCH + 5, 5):
         response = client.post("/en/moderation/bulk", data=data)
@@ -353,6 +366,8 @@ def test_bulk_approve_works_in_bounded_batches(client, login):
     response = client.post("/en/moderation/bulk", data=data)
     assert response.status_code == 302  # the last batch: back to the queue
     assert db.session.scalar(select(func.count()).select_from(Organisation)) == len(ids)
+    db.session.refresh(other_kind)
+    assert other_kind.state == SubmissionState.PENDING
 
 
 # -- the review page ----------------------------------------------------------------------------

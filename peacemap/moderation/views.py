@@ -41,6 +41,7 @@ CODED_FIELDS = {
 ApproveOrganisationForm, ApproveInitiativeForm = forms.approve_form_classes()
 BULK_BATCH = 20  # submissions decided per request of a bulk decision: each stays well under 2 s
 BULK_LIMIT = 2000  # submissions one bulk decision may carry from page to page
+OPEN = (SubmissionState.PENDING, SubmissionState.CHANGES_REQUESTED)
 
 
 def display_value(field, value):
@@ -104,29 +105,37 @@ def queue():
     form = forms.QueueFilterForm(request.args)
     if not form.validate():
         abort(400)
-    stmt = select(Submission)
+    size = current_app.config["PAGE_SIZE"]
+    page = paginate(_filtered(form, select(Submission)), form.page.data or 1, size)
+    counts = dict(
+        db.session.execute(select(Submission.state, func.count()).group_by(Submission.state)).all()
+    )
+    undecided = select(func.count()).select_from(
+        _filtered(form, select(Submission.id)).where(Submission.state.in_(OPEN)).subquery()
+    )
+    return render_template(
+        "moderation/queue.html",
+        form=form,
+        page=page,
+        counts=counts,
+        bulk_form=forms.BulkForm(),
+        undecided=db.session.scalar(undecided),
+        bulk_batch=BULK_BATCH,
+    )
+
+
+def _filtered(form, stmt):
+    """`stmt` (of submissions) under the queue's filters, in the queue's order."""
     if form.kind.data:
         stmt = stmt.where(Submission.kind == form.kind.data)
     if form.state.data == "open":
-        stmt = stmt.where(
-            Submission.state.in_([SubmissionState.PENDING, SubmissionState.CHANGES_REQUESTED])
-        )
+        stmt = stmt.where(Submission.state.in_(OPEN))
     elif form.state.data:
         stmt = stmt.where(Submission.state == form.state.data)
     if form.age.data:
         stmt = stmt.where(Submission.created_at < utcnow() - timedelta(days=int(form.age.data)))
-    page = paginate(
-        # What organisations send about their own listing comes first.
-        stmt.order_by(Submission.from_owner.desc(), Submission.created_at, Submission.id),
-        form.page.data or 1,
-        current_app.config["PAGE_SIZE"],
-    )
-    counts = dict(
-        db.session.execute(select(Submission.state, func.count()).group_by(Submission.state)).all()
-    )
-    return render_template(
-        "moderation/queue.html", form=form, page=page, counts=counts, bulk_form=forms.BulkForm()
-    )
+    # What organisations send about their own listing comes first.
+    return stmt.order_by(Submission.from_owner.desc(), Submission.created_at, Submission.id)
 
 
 @bp.post("/bulk")
@@ -136,6 +145,12 @@ def bulk():
     remains and the proposals held back for likely duplicates, with a button for the next
     batch (no request runs long, and no JavaScript is needed)."""
     form = forms.BulkForm()
+    if form.validate_on_submit() and form.everything.data:
+        # Every open submission the queue's filters show, not only the ticked ones.
+        filters = forms.QueueFilterForm(request.form)
+        if filters.validate():
+            stmt = _filtered(filters, select(Submission.id)).where(Submission.state.in_(OPEN))
+            form.ids.data = [*form.ids.data, *db.session.scalars(stmt.limit(BULK_LIMIT))]
     if not form.validate_on_submit() or not (form.ids.data or form.confirmed.data):
         flash(_("Tick at least one submission."), "error")
         return redirect(url_for(".queue"))
