@@ -1,15 +1,17 @@
 """Importing organisations: our own CSV and GeoJSON exports, and OCHA 3W / HXL sheets.
 
-`run()` streams a file, finds each organisation's existing record (our slug first, then its
-name, acronym or other names, case and accents ignored) and either proposes the change to
-moderators as a pending submission or, with `publish`, applies it at once through the path
-an approved submission takes (revision, audit event, search reindex after commit). Each
-record is written inside its own SAVEPOINT: a bad one is reported with its line and skipped,
-the others are kept. A second run of the same file changes nothing.
+`run()` streams a file, groups the spellings of one organisation a 3W sheet gives
+(grouping.py), finds each organisation's existing record (our slug first, then one of its
+names, then its acronym with a similar name: merging.Matcher; an acronym alone is a possible
+duplicate, kept apart) and either proposes the change to moderators as a pending submission
+or, with `publish`, applies it at once through the path an approved submission takes
+(revision, audit event, search reindex after commit) and closes the proposals earlier imports
+left pending about it (pending.py). Each record is written inside its own SAVEPOINT: a bad one
+is reported with its line and skipped, the others are kept. A second run of the same file
+changes nothing. The summary names every merge, grouping and possible duplicate.
 """
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,8 +23,10 @@ from peacemap.exports.columns import (
     organisation_payload_from_row,
 )
 from peacemap.extensions import db
-from peacemap.imports import readers, threew
+from peacemap.imports import grouping, readers, threew
+from peacemap.imports.grouping import Note
 from peacemap.imports.merging import (
+    Matcher,
     add_pcodes,
     check,
     comparable,
@@ -32,71 +36,23 @@ from peacemap.imports.merging import (
     token,
 )
 from peacemap.imports.merging import text as cell_text
+from peacemap.imports.pending import PendingImports, possible_duplicate
 from peacemap.imports.readers import ImportFileError, export_rows, geojson_rows
+from peacemap.imports.summary import Summary
 from peacemap.models import Organisation, OwnerConsent, SubmissionKind, Theme
 from peacemap.moderation.services import record_change
 from peacemap.owners import services as owners
-from peacemap.places.gazetteer import fold
 from peacemap.records import apply_organisation, new_organisation, organisation_payload
 from peacemap.search import service as search
 from peacemap.submissions.services import submit
 
 FORMATS = ("csv", "geojson", "3w")
 PROGRESS_EVERY = 500  # rows between two progress reports
-MIN_KEY = 3  # shorter names and acronyms ("CA", "CG") match too many organisations
 REINDEX_BATCH = 500
+SHOWN_POSSIBLE = 5  # records a possible-duplicate report names at most
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 HXL_COLUMNS = {re.sub(r"\s+", "", tag.lower()): column for column, tag in ORGANISATION_HXL.items()}
 # Fields an export row sets outright on an existing record (texts, places, contacts: see below).
-
-
-@dataclass
-class Rejected:
-    """A row (or feature) left out, and why."""
-
-    line: int
-    reason: str
-
-
-@dataclass
-class Summary:
-    """What an import did; `created` and `updated` are pending submissions unless `publish`."""
-
-    publish: bool
-    unit: str = "line"
-    rows: int = 0
-    records: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    merged: int = 0  # matched an existing organisation under another name or acronym
-    protective: int = 0  # created from a 3W sheet, shown at the protective choices
-    rejected: list = field(default_factory=list)
-
-    def reject(self, line, reason):
-        """Report a row that was left out."""
-        self.rejected.append(Rejected(line, reason))
-
-    def lines(self):
-        """The summary as the command line prints it."""
-        lines = [
-            f"{self.rows} {self.unit}s read, {self.records} organisations.",
-            f"created: {self.created}",
-            f"updated: {self.updated}",
-            f"unchanged: {self.unchanged}",
-            f"merged: {self.merged} (matched an existing organisation by another name or acronym)",
-            f"rejected: {len(self.rejected)}",
-            *(
-                [f"shown at the protective choices until they confirm: {self.protective}"]
-                if self.protective
-                else []
-            ),
-            *(f"  {self.unit} {item.line}: {item.reason}" for item in self.rejected),
-        ]
-        if not self.publish and (self.created or self.updated):
-            count = self.created + self.updated
-            lines.append(f"Nothing published: {count} submissions wait in the moderation queue.")
-        return lines
 
 
 def _savepoint():
@@ -148,44 +104,50 @@ class _Importer:
             "role": getattr(actor, "email", None) or "command line",
         }
         self.themes = set(db.session.scalars(select(Theme.slug)))
-        self.slugs, self.names, self.acronyms, self.keys = {}, {}, {}, {}
+        self.matcher = Matcher()
+        self.slugs = self.matcher.slugs
+        self.lines = {}  # organisation id -> the line of this file that made or matched it
+        self.told = set()  # pairs of lines or names already reported as possible duplicates
         self.file_slugs = {}  # slug in the file -> slug of the record it became
         self.memberships = []  # (organisation id, line, network slugs not known yet)
+        self.pending = PendingImports(actor, self.note) if publish else None
         columns = (Organisation.id, Organisation.slug, Organisation.name, Organisation.acronym)
         stmt = select(*columns, Organisation.alternate_names).order_by(Organisation.id)
         for row in db.session.execute(stmt):
-            self._remember(*row)
+            self.matcher.remember(*row)
 
-    def _remember(self, org_id, slug, name, acronym, alternate_names):
-        """Make an organisation findable by its slug, names and acronym."""
-        self.slugs[slug] = org_id
-        for index, keys in (
-            (self.names, [name]),
-            (self.acronyms, [acronym]),
-            (self.keys, [name, acronym, *(alternate_names or [])]),
-        ):
-            for key in {fold(text or "") for text in keys}:
-                if len(key) >= MIN_KEY:
-                    index.setdefault(key, []).append(org_id)
+    def find(self, line, payload, slug=None):
+        """(existing organisation or None, merge note or None, possible duplicates)."""
+        match = self.matcher.find(payload, slug)
+        if match.org_id is None:
+            # Kept apart: the summary names the first record it may duplicate (once per
+            # pair), the moderators' report up to SHOWN_POSSIBLE of them.
+            possible = [db.session.get(Organisation, i) for i in match.possible[:SHOWN_POSSIBLE]]
+            for other in possible[:1]:
+                pair = frozenset((line, self.lines.get(other.id) or other.name))
+                if pair not in self.told:
+                    self.told.add(pair)
+                    where = self.lines.get(other.id)
+                    reason = "same acronym, names differ"
+                    self.summary.possible.append(
+                        Note(line, payload["name"], where, other.name, reason)
+                    )
+            return None, None, possible
+        org = db.session.get(Organisation, match.org_id)
+        merged = None
+        if " ".join(org.name.split()) != " ".join(payload["name"].split()):
+            reason = match.reason
+            merged = Note(line, payload["name"], self.lines.get(org.id), org.name, reason)
+        return org, merged, []
 
-    def find(self, payload, slug=None):
-        """(existing organisation or None, merged): by slug, then same name, then same
-        acronym, then any of name, acronym and other names on either side."""
-        name = fold(payload["name"])
-        org_id = self.slugs.get(slug) if slug else None
-        if org_id is None:
-            acronym = fold(payload.get("acronym") or "")
-            others = [fold(text) for text in payload.get("alternate_names") or []]
-            lookups = [(self.names, name), (self.acronyms, acronym)]
-            lookups += [(self.keys, key) for key in (name, acronym, *others)]
-            org_id = next(
-                (index[key][0] for index, key in lookups if len(key) >= MIN_KEY and key in index),
-                None,
-            )
-        if org_id is None:
-            return None, False
-        org = db.session.get(Organisation, org_id)
-        return org, fold(org.name) != name
+    def tell(self, note):
+        """Record a note of the file's grouping pass (grouped, or a possible duplicate)."""
+        if note.grouped:
+            self.summary.grouped.append(note)
+        else:
+            self.told.add(frozenset((note.line, note.other_line)))
+            self.told.add(frozenset((note.line, note.other_name)))
+            self.summary.possible.append(note)
 
     def export_row(self, line, row):
         """Import one row of our CSV or GeoJSON export."""
@@ -200,9 +162,9 @@ class _Importer:
         wanted = [self.file_slugs.get(slug, slug) for slug in payload["member_of"]]
         payload["member_of"] = [slug for slug in wanted if slug in self.slugs]
         slug = cell_text(row.get("slug"))
-        org, merged = self.find(payload, slug)
+        org, merged, possible = self.find(line, payload, slug)
         proposed = payload if org is None else overlay_row(org, payload, row)
-        record = self.write(line, org, proposed, merged, slug)
+        record = self.write(line, org, proposed, merged, slug, possible=possible)
         if record is not None and slug:
             self.file_slugs[slug] = record.slug
         later = [slug for slug in wanted if slug not in self.slugs]
@@ -226,28 +188,48 @@ class _Importer:
         except ValueError as error:
             self.summary.reject(line, str(error))
             return
-        org, merged = self.find(payload)
+        org, merged, possible = self.find(line, payload)
         proposed = payload if org is None else overlay_3w(org, payload)
-        self.write(line, org, proposed, merged)
+        self.write(line, org, proposed, merged, possible=possible)
 
-    def write(self, line, org, proposed, merged=False, file_slug=None, count=True):
+    def write(self, line, org, proposed, merged=None, file_slug=None, count=True, possible=()):
         """Create, update or propose one record in its own SAVEPOINT; returns the record
-        (None when rejected or only proposed)."""
+        (None when rejected or only proposed). `possible`: records it may duplicate."""
         try:
             with _savepoint():
                 outcome, record = self._write(org, proposed, file_slug)
+                if record is not None and org is None and possible:
+                    self._tell_moderators(line, record, possible)
         except (ValueError, LookupError, SQLAlchemyError) as error:
             self.summary.reject(line, _reason(error))
             return None
         if count:
             self.summary.records += 1
             setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
-            self.summary.merged += bool(merged)
+            self.summary.merged += merged is not None
+            if merged is not None:
+                self.summary.merges.append(merged)
         if record is not None:
-            self._remember(
+            self.lines.setdefault(record.id, line)
+            self.matcher.remember(
                 record.id, record.slug, record.name, record.acronym, record.alternate_names
             )
+            if self.pending is not None:
+                done = self.pending.resolve(record, line)
+                self.summary.superseded += [(line, submission.id) for submission in done]
         return record
+
+    def _tell_moderators(self, line, record, possible):
+        """A report in the queue: this record shares an acronym with others, names differ."""
+        others = ", ".join(f'"{other.name}"' for other in possible)
+        message = (
+            f'{self.note}, line {line}: "{record.name}" ({record.acronym or "-"}) was kept '
+            f"apart from {others}: same acronym, names differ. Merge them if they are one "
+            "organisation."
+        )
+        submission, created = possible_duplicate(record, possible, message, self.submitter)
+        if created:
+            _skip_receipt_mail(submission)
 
     def _write(self, org, proposed, file_slug):
         """(outcome, record): "created", "updated" or "unchanged", and the record if any."""
@@ -388,8 +370,17 @@ def _import_3w(handle, importer, reading, country, report):
         if summary.rows % PROGRESS_EVERY == 0:
             report("Reading", reading.done, reading.total)
     report("Reading", reading.total, reading.total)
+    kept, alternates, notes = grouping.group_variants(aggregator.organisations.values())
+    for note in notes:
+        importer.tell(note)
+    kept = {id(org) for org in kept}
+    aggregator.organisations = {
+        key: org for key, org in aggregator.organisations.items() if id(org) in kept
+    }
+    others = {org.line: alternates.get(id(org), []) for org in aggregator.organisations.values()}
     total = len(aggregator.organisations)
     for number, (line, payload) in enumerate(aggregator.records(), start=1):
+        payload["alternate_names"] = [*payload.get("alternate_names", []), *others.get(line, [])]
         importer.threew_record(line, payload)
         if number % 50 == 0 or number == total:
             report("Importing", number, total)

@@ -3,15 +3,19 @@
 import hashlib
 import json
 import re
+from dataclasses import dataclass, field
 
 from peacemap.exports.columns import region_pcodes
 from peacemap.imports import threew
+from peacemap.imports.grouping import similar_names
 from peacemap.models import LocationPrecision, OrganisationType
-from peacemap.places.gazetteer import fold
+from peacemap.moderation.duplicates import name_key, spelling
+from peacemap.moderation.services import IMPORT_TOKEN
 from peacemap.public import places as public_places
 from peacemap.public import view as public_view
 from peacemap.records import merge_texts, organisation_payload
 
+MIN_KEY = 3  # shorter names and acronyms ("CA", "CG") match too many organisations
 # What a row of our own export says of an organisation, field by field.
 ROW_FIELDS = (
     *("name", "acronym", "alternate_names", "type", "country", "founded_year", "language"),
@@ -90,7 +94,7 @@ def token(payload, target):
     """A form token for an imported proposal: the same proposal always gets the same one."""
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     target_id = target.id if target is not None else ""
-    return "import:" + hashlib.sha256(f"{text}|{target_id}".encode()).hexdigest()[:56]
+    return IMPORT_TOKEN + hashlib.sha256(f"{text}|{target_id}".encode()).hexdigest()[:56]
 
 
 def text(value):
@@ -120,14 +124,18 @@ def overlay_row(org, payload, row):
 
 
 def overlay_3w(org, payload):
-    """What a 3W record adds to an existing organisation: its name as another name, an
+    """What a 3W record adds to an existing organisation: its names as other names, an
     acronym or a type where there was none, themes and regions. Nothing is removed."""
     current = organisation_payload(org)
     proposed = dict(current)
-    known = {fold(name) for name in (current["name"], *current["alternate_names"])}
-    known.add(fold(current["acronym"] or ""))
-    if fold(payload["name"]) not in known:
-        proposed["alternate_names"] = [*current["alternate_names"], payload["name"]]
+    known = {spelling(name) for name in (current["name"], *current["alternate_names"])}
+    known.add(spelling(current["acronym"]))
+    alternates = list(current["alternate_names"])
+    for name in (payload["name"], *(payload.get("alternate_names") or [])):
+        if spelling(name) not in known:
+            known.add(spelling(name))
+            alternates.append(name)
+    proposed["alternate_names"] = alternates
     proposed["acronym"] = current["acronym"] or payload["acronym"]
     if current["type"] == "other":
         proposed["type"] = payload["type"]
@@ -137,3 +145,60 @@ def overlay_3w(org, payload):
         spec for spec in payload["places"] if threew.place_key(spec) not in have
     ]
     return proposed
+
+
+# -- finding the record a payload is about ------------------------------------------------------
+@dataclass
+class Match:
+    """The record a payload matched (its id, or None), how, and the records it shares an
+    acronym with but not a similar name: kept apart, and possibly the same organisation."""
+
+    org_id: int | None = None
+    reason: str | None = None
+    possible: list = field(default_factory=list)
+
+
+class Matcher:
+    """Every organisation's slug, name keys and acronym, to match import payloads with."""
+
+    def __init__(self):
+        self.slugs, self.names, self.acronyms, self.known = {}, {}, {}, {}
+
+    def remember(self, org_id, slug, name, acronym, alternate_names):
+        """Make an organisation findable by its slug, names and acronym."""
+        self.slugs[slug] = org_id
+        self.known[org_id] = (name, acronym or "", list(alternate_names or []))
+        for index, keys in (
+            (self.names, {name_key(text) for text in (name, *(alternate_names or []))}),
+            (self.acronyms, {spelling(acronym)}),
+        ):
+            for key in keys:
+                if len(key) >= MIN_KEY and org_id not in index.setdefault(key, []):
+                    index[key].append(org_id)
+
+    def find(self, payload, slug=None):
+        """By our slug, then by one of its names (case, accents, ligatures, punctuation and
+        stop words aside), then by acronym when a name is similar too. An acronym with names
+        that differ matches nothing: the record is listed in `possible`."""
+        if slug and slug in self.slugs:
+            return Match(self.slugs[slug], "same address (slug)")
+        names = [payload["name"], *(payload.get("alternate_names") or [])]
+        for key in (name_key(text) for text in names):
+            for org_id in self.names.get(key, []) if len(key) >= MIN_KEY else []:
+                same = name_key(self.known[org_id][0]) == key
+                return Match(org_id, "same name" if same else "another name of the record")
+        acronym = spelling(payload.get("acronym"))
+        candidates = [
+            *self.acronyms.get(acronym, []),  # the same acronym
+            *self.acronyms.get(spelling(payload["name"]), []),  # its name is their acronym
+            *self.names.get(acronym, []),  # its acronym is their name
+        ]
+        match = Match()
+        for org_id in dict.fromkeys(candidates):
+            name, their_acronym, others = self.known[org_id]
+            ours = [text for text in names if spelling(text) != acronym]
+            theirs = [text for text in (name, *others) if spelling(text) != spelling(their_acronym)]
+            if any(similar_names(a, b) for a in ours for b in theirs if a and b):
+                return Match(org_id, "same acronym and similar name")
+            match.possible.append(org_id)
+        return match

@@ -1,7 +1,9 @@
 """Likely duplicates of a proposed organisation, across case, accents and spellings."""
 
+from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
@@ -59,26 +61,66 @@ class Candidate:
     reasons: list = field(default_factory=list)
 
 
+SIMILAR_NAME = 0.75  # names this alike (`_similarity`) make a likely duplicate
+# Ligatures are two letters, and the modifier letter ʼ (a letter to Unicode) an apostrophe.
+_SPELLING = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "\u02bc": " "})
+
+
+@lru_cache(maxsize=100_000)
+def spelling(text):
+    """Lower case, without accents, punctuation or apostrophes, ligatures as two letters:
+    what two spellings of one name share ("L’Œuvre" and "l'oeuvre" give "l oeuvre")."""
+    return fold((text or "").translate(_SPELLING))
+
+
+@lru_cache(maxsize=100_000)
+def name_key(text):
+    """A name as names are matched: `spelling` without stop words ("de", "la", "for"...), so
+    "Réseau de la paix" and "RESEAU PAIX" share one key."""
+    words = spelling(text).split()
+    return " ".join(word for word in words if word not in STOP_WORDS) or " ".join(words)
+
+
 def _names(name, acronym, alternates):
-    return {fold(n) for n in (name, acronym, *(alternates or [])) if n and fold(n)}
+    """The keys an organisation is known by: its names', and its acronym as spelt."""
+    keys = {name_key(n) for n in (name, *(alternates or [])) if n}
+    if acronym:
+        keys.add(spelling(acronym))
+    return keys - {""}
 
 
+@lru_cache(maxsize=100_000)
 def _tokens(text):
-    return {word for word in text.split() if word not in STOP_WORDS and len(word) > 1}
+    return frozenset(word for word in text.split() if word not in STOP_WORDS and len(word) > 1)
 
 
-def _similarity(first, second):
-    """0..1: the closer of character similarity and shared significant words."""
-    ratio = SequenceMatcher(None, first, second).ratio()
+def _similarity(first, second, floor=0.0):
+    """0..1: the closer of character similarity and shared significant words. Values under
+    `floor` may be reported lower than they are (the character comparison is skipped when
+    its quick upper bounds say it cannot reach the floor)."""
     a, b = _tokens(first), _tokens(second)
-    if not (a and b):
-        return ratio
-    shared = len(a & b)
-    overlap = shared / len(a | b)
-    # A shortened name ("Coalition nationale de la société civile pour la paix") is contained
-    # in the full one; three significant words at least, so "Paix" alone matches nothing.
-    contained = 0.9 * shared / min(len(a), len(b)) if min(len(a), len(b)) >= 3 else 0.0
-    return max(ratio, overlap, contained)
+    best = 0.0
+    if a and b:
+        shared = len(a & b)
+        best = shared / len(a | b)
+        # A shortened name ("Coalition nationale de la société civile pour la paix") is
+        # contained in the full one; three significant words at least, so "Paix" alone
+        # matches nothing.
+        if min(len(a), len(b)) >= 3:
+            best = max(best, 0.9 * shared / min(len(a), len(b)))
+    # SequenceMatcher's own upper bounds (real_quick_ratio, quick_ratio), on letter counts
+    # kept per name: a bulk decision compares each proposal with every organisation.
+    bar, total = max(best, floor), len(first) + len(second)
+    if total and 2 * min(len(first), len(second)) / total > bar:
+        shared = sum((_letters(first) & _letters(second)).values())
+        if 2 * shared / total > bar:
+            best = max(best, SequenceMatcher(None, first, second).ratio())
+    return best
+
+
+@lru_cache(maxsize=100_000)
+def _letters(text):
+    return Counter(text)
 
 
 def _domain(url):
@@ -86,9 +128,11 @@ def _domain(url):
     return host.removeprefix("www.")
 
 
-def likely_duplicates(payload, exclude_id=None, limit=5, threshold=0.8):
-    """Existing organisations (published or not) that look like the proposed one."""
-    proposed = _names(payload.get("name"), payload.get("acronym"), payload.get("alternate_names"))
+def likely_duplicates(payload, exclude_id=None, limit=5, threshold=0.8, organisations=None):
+    """Existing organisations (published or not) that look like the proposed one; among
+    `organisations` when given (a bulk decision loads them once for many proposals)."""
+    proposed = _names(payload.get("name"), None, payload.get("alternate_names"))
+    acronym = spelling(payload.get("acronym"))
     domain = _domain(payload.get("website"))
     email = (payload.get("email") or "").lower()
     email_domain = email.rpartition("@")[2]
@@ -105,21 +149,35 @@ def likely_duplicates(payload, exclude_id=None, limit=5, threshold=0.8):
             located.setdefault(org_id, set()).add(geonameid)
 
     found = []
-    for org in db.session.scalars(select(Organisation)):
+    if organisations is None:
+        organisations = db.session.scalars(select(Organisation))
+    for org in organisations:
         if org.id == exclude_id:
             continue
         candidate = Candidate(org)
-        theirs = _names(org.name, org.acronym, org.alternate_names)
+        theirs = _names(org.name, None, org.alternate_names)
+        their_acronym = spelling(org.acronym)
+        # Under 0.75 a name's likeness counts only beside a shared place (0.5): the letter
+        # by letter comparison, the slow part, is skipped when its bounds stay under that.
+        floor = 0.5 if org.id in located else SIMILAR_NAME
         best = max(
-            (_similarity(a, b) for a in proposed for b in theirs if min(len(a), len(b)) > 2),
+            (
+                _similarity(a, b, floor=floor)
+                for a in proposed
+                for b in theirs
+                if min(len(a), len(b)) > 2
+            ),
             default=0.0,
         )
         if proposed & theirs:
             candidate.score += 1.0
-            candidate.reasons.append(_l("Same name, acronym or other name"))
-        elif best >= 0.75:
+            candidate.reasons.append(_l("Same name or other name"))
+        elif best >= SIMILAR_NAME:
             candidate.score += best
             candidate.reasons.append(_("Similar name (%(percent)s%%)", percent=round(best * 100)))
+        if (acronym and acronym in {their_acronym, *theirs}) or (their_acronym in proposed):
+            candidate.score += 1.0
+            candidate.reasons.append(_l("Same acronym"))
         if domain and domain == _domain(org.website):
             candidate.score += 1.0
             candidate.reasons.append(_l("Same website"))

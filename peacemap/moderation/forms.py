@@ -88,6 +88,10 @@ class BulkForm(FlaskForm):
         choices=[SelectChoice("approve", _l("Approve")), SelectChoice("reject", _l("Reject"))],
     )
     note = TextAreaField(_l("Note or reason"), validators=[Optional(), NOTE_LENGTH])
+    # Proposals with likely duplicates the moderator checked and approves anyway.
+    confirmed = SelectMultipleField(_l("Approve anyway"), coerce=int, validate_choice=False)
+    everything = BooleanField(_l("Every open submission the filters show"))
+    total = IntegerField(validators=[Optional(), NumberRange(min=0)])  # selected at first
 
 
 class VerifyForm(FlaskForm):

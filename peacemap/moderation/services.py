@@ -1,6 +1,9 @@
 """Decisions on submissions and on published records. Services flush; views commit."""
 
+from dataclasses import dataclass, field
+
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from peacemap import audit, kinds, notifications
 from peacemap.effects import after_commit
@@ -15,6 +18,7 @@ from peacemap.models import (
     VerificationLevel,
 )
 from peacemap.models.base import utcnow
+from peacemap.moderation.duplicates import likely_duplicates
 from peacemap.owners import services as owners
 from peacemap.public import view as public
 from peacemap.records import (
@@ -30,6 +34,14 @@ TRANSITIONS = {
     S.PENDING: {S.APPROVED, S.REJECTED, S.CHANGES_REQUESTED, S.SPAM},
     S.CHANGES_REQUESTED: {S.APPROVED, S.REJECTED, S.SPAM},
 }
+
+
+IMPORT_TOKEN = "import:"  # noqa: S105 (not a secret) the form token of an import's proposals
+
+
+def from_import(submission):
+    """True for a proposal a data import made: no person sent it, nobody consented."""
+    return (submission.form_token or "").startswith(IMPORT_TOKEN)
 
 
 class DecisionError(ValueError):
@@ -174,19 +186,45 @@ def merge_into(submission, organisation, moderator):
     )
 
 
-def bulk(submissions, action, moderator, note=None):
-    """Approve or reject several submissions; returns (done, skipped) counts."""
-    done = skipped = 0
+@dataclass
+class BulkResult:
+    """What a bulk decision did: counts, and the proposals held back for likely duplicates
+    as (submission, candidates)."""
+
+    done: int = 0
+    skipped: int = 0
+    refused: list = field(default_factory=list)
+
+
+def bulk(submissions, action, moderator, note=None, confirmed=()):
+    """Approve or reject several submissions. A new organisation with likely duplicates (as
+    its review page shows them) is not approved unless its id is in `confirmed`: bulk
+    approval must not create the duplicates a review would have caught."""
+    result = BulkResult()
+    organisations = None
     for submission in submissions:
         if S.APPROVED not in TRANSITIONS.get(submission.state, set()):
-            skipped += 1
+            result.skipped += 1
             continue
         if action == "approve":
-            approve(submission, moderator, note=note)
+            if (
+                submission.kind == SubmissionKind.NEW_ORGANISATION
+                and submission.organisation_id is None
+                and submission.id not in confirmed
+            ):
+                if organisations is None:  # once per batch, not once per proposal
+                    organisations = list(db.session.scalars(select(Organisation)))
+                found = likely_duplicates(submission.payload, organisations=organisations)
+                if found:
+                    result.refused.append((submission, found))
+                    continue
+            record = approve(submission, moderator, note=note)
+            if organisations is not None and isinstance(record, Organisation):
+                organisations.append(record)  # the next proposals are compared with it too
         else:
             reject(submission, moderator, note)
-        done += 1
-    return done, skipped
+        result.done += 1
+    return result
 
 
 def verify(organisation, level, moderator, note=None):

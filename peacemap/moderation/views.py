@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -28,6 +29,7 @@ from peacemap.moderation import forms
 from peacemap.moderation import services as moderation
 from peacemap.moderation.blueprint import bp
 from peacemap.moderation.duplicates import likely_duplicates
+from peacemap.moderation.services import from_import
 from peacemap.pagination import paginate
 from peacemap.records import INITIATIVE_FIELDS, ORGANISATION_FIELDS, diff
 
@@ -37,19 +39,25 @@ CODED_FIELDS = {
     "status": InitiativeStatus,
 }
 ApproveOrganisationForm, ApproveInitiativeForm = forms.approve_form_classes()
+BULK_BATCH = 20  # submissions decided per request of a bulk decision: each stays well under 2 s
+BULK_LIMIT = 2000  # submissions one bulk decision may carry from page to page
+OPEN = (SubmissionState.PENDING, SubmissionState.CHANGES_REQUESTED)
 
 
 def display_value(field, value):
-    """A payload value as a moderator reads it: labels instead of codes."""
+    """A payload value as a moderator reads it: labels instead of codes, as plain text (a
+    lazily translated label is a sequence to Jinja, which would list it letter by letter)."""
     if value in (None, "", [], {}):
         return value
     if field == "country":
-        return country_name(value)
+        return str(country_name(value))
     if field in CODED_FIELDS:
         try:
-            return CODED_FIELDS[field](value).label
+            return str(CODED_FIELDS[field](value).label)
         except ValueError:
             return value
+    if field == "places":
+        return [_place(spec) if isinstance(spec, dict) else str(spec) for spec in value]
     if field == "themes":
         labels = {slug: label for slug, label in theme_options()}
         return [labels.get(slug, slug) for slug in value]
@@ -63,6 +71,15 @@ def display_value(field, value):
     if field == "member_of_visibility":
         return [f"{slug}{_shown(choice)}" for slug, choice in sorted(value.items())]
     return value
+
+
+def _place(spec):
+    """A proposed place as text: its name, its region and the P-codes it carries."""
+    name = spec.get("name") or spec.get("geonameid") or "?"
+    region = spec.get("admin1")
+    codes = [str(code) for key, code in sorted(spec.items()) if key.endswith("pcode") and code]
+    text = f"{name}, {region}" if region and region != name else str(name)
+    return f"{text} ({', '.join(codes)})" if codes else text
 
 
 def _shown(choice):
@@ -88,47 +105,91 @@ def queue():
     form = forms.QueueFilterForm(request.args)
     if not form.validate():
         abort(400)
-    stmt = select(Submission)
+    size = current_app.config["PAGE_SIZE"]
+    page = paginate(_filtered(form, select(Submission)), form.page.data or 1, size)
+    counts = dict(
+        db.session.execute(select(Submission.state, func.count()).group_by(Submission.state)).all()
+    )
+    undecided = select(func.count()).select_from(
+        _filtered(form, select(Submission.id)).where(Submission.state.in_(OPEN)).subquery()
+    )
+    return render_template(
+        "moderation/queue.html",
+        form=form,
+        page=page,
+        counts=counts,
+        bulk_form=forms.BulkForm(),
+        undecided=db.session.scalar(undecided),
+        bulk_batch=BULK_BATCH,
+    )
+
+
+def _filtered(form, stmt):
+    """`stmt` (of submissions) under the queue's filters, in the queue's order."""
     if form.kind.data:
         stmt = stmt.where(Submission.kind == form.kind.data)
     if form.state.data == "open":
-        stmt = stmt.where(
-            Submission.state.in_([SubmissionState.PENDING, SubmissionState.CHANGES_REQUESTED])
-        )
+        stmt = stmt.where(Submission.state.in_(OPEN))
     elif form.state.data:
         stmt = stmt.where(Submission.state == form.state.data)
     if form.age.data:
         stmt = stmt.where(Submission.created_at < utcnow() - timedelta(days=int(form.age.data)))
-    page = paginate(
-        # What organisations send about their own listing comes first.
-        stmt.order_by(Submission.from_owner.desc(), Submission.created_at, Submission.id),
-        form.page.data or 1,
-        current_app.config["PAGE_SIZE"],
-    )
-    counts = dict(
-        db.session.execute(select(Submission.state, func.count()).group_by(Submission.state)).all()
-    )
-    return render_template(
-        "moderation/queue.html", form=form, page=page, counts=counts, bulk_form=forms.BulkForm()
-    )
+    # What organisations send about their own listing comes first.
+    return stmt.order_by(Submission.from_owner.desc(), Submission.created_at, Submission.id)
 
 
 @bp.post("/bulk")
 @moderator_required
 def bulk():
-    """Approve or reject the ticked submissions."""
+    """Approve or reject the ticked submissions, BULK_BATCH at a time: the answer lists what
+    remains and the proposals held back for likely duplicates, with a button for the next
+    batch (no request runs long, and no JavaScript is needed)."""
     form = forms.BulkForm()
-    if not form.validate_on_submit() or not form.ids.data:
+    if form.validate_on_submit() and form.everything.data:
+        # Every open submission the queue's filters show, not only the ticked ones.
+        filters = forms.QueueFilterForm(request.form)
+        if filters.validate():
+            stmt = _filtered(filters, select(Submission.id)).where(Submission.state.in_(OPEN))
+            form.ids.data = [*form.ids.data, *db.session.scalars(stmt.limit(BULK_LIMIT))]
+    if not form.validate_on_submit() or not (form.ids.data or form.confirmed.data):
         flash(_("Tick at least one submission."), "error")
         return redirect(url_for(".queue"))
     if form.action.data == "reject" and not (form.note.data or "").strip():
         flash(_("Give a reason to reject."), "error")
         return redirect(url_for(".queue"))
-    chosen = db.session.scalars(select(Submission).where(Submission.id.in_(form.ids.data[:200])))
-    done, skipped = moderation.bulk(chosen, form.action.data, current_user, form.note.data)
+    confirmed = list(dict.fromkeys(form.confirmed.data))
+    wanted = list(dict.fromkeys([*form.ids.data, *confirmed]))[:BULK_LIMIT]
+    batch, rest = wanted[:BULK_BATCH], wanted[BULK_BATCH:]
+    found = {
+        s.id: s for s in db.session.scalars(select(Submission).where(Submission.id.in_(batch)))
+    }
+    result = moderation.bulk(
+        [found[i] for i in batch if i in found],
+        form.action.data,
+        current_user,
+        form.note.data,
+        confirmed=set(confirmed),
+    )
     db.session.commit()
-    flash(_("%(done)s done, %(skipped)s skipped (already decided).", done=done, skipped=skipped))
-    return redirect(url_for(".queue"))
+    message = _(
+        "%(done)s done, %(skipped)s skipped (already decided).",
+        done=result.done,
+        skipped=result.skipped,
+    )
+    if not rest and not result.refused:
+        flash(message)
+        return redirect(url_for(".queue"))
+    total = max(form.total.data or 0, len(wanted))
+    follow = forms.BulkForm(formdata=None, action=form.action.data, note=form.note.data)
+    return render_template(
+        "moderation/bulk.html",
+        message=message,
+        refused=result.refused,
+        rest=rest,
+        total=total,
+        batch=BULK_BATCH,
+        form=follow,
+    )
 
 
 def _approve_form(submission, formdata=None, proposal=None):
@@ -154,6 +215,8 @@ def _review(submission, status=200, **forms_given):
     )
     rows = []
     proposal = moderation.proposal(submission)  # once: a correction's costs a record payload
+    if "sectors" in (proposal or {}) and "sectors" not in fields:
+        fields = {**fields, "sectors": _l("Sectors")}
     if submission.kind != SubmissionKind.REPORT:
         current = moderation.current_payload(target) if target is not None else {}
         rows = [
@@ -179,6 +242,7 @@ def _review(submission, status=200, **forms_given):
         rows=rows,
         duplicates=duplicates,
         is_open=submission.state in moderation.TRANSITIONS,
+        imported=from_import(submission),
         **context,
     ), status
 

@@ -15,9 +15,10 @@ STOP_WORDS = (
     | {"les", "des", "du", "aux", "au", "d", "l", "s"}
 )
 # Letters and digits of any script, with the combining marks (accents, Arabic harakat) that
-# decorate them: "تُمْبُكْتُو" is one word, not six.
+# decorate them: "تُمْبُكْتُو" is one word, not six. Apostrophes split words, typographic ones
+# too: ’ is not a letter, but the modifier letter ʼ (U+02BC) is one to `\w`, so it is left out.
 SPELLING_MIN = 3  # shorter words are never suggested
-WORD = r"[\w\u0300-\u036f\u0610-\u061a\u0640\u064b-\u065f\u0670\u06d6-\u06ed]+"
+WORD = r"(?:[^\W\u02bc]|[\u0300-\u036f\u0610-\u061a\u0640\u064b-\u065f\u0670\u06d6-\u06ed])+"
 
 
 class NormaliseFilter(Filter):
@@ -31,7 +32,7 @@ class NormaliseFilter(Filter):
 
 
 def _tokens():
-    # Apostrophes split words (l'ONG -> l, ong).
+    # Apostrophes split words (l'ONG, l’ONG, lʼONG -> l, ong).
     return RegexTokenizer(WORD)
 
 
