@@ -186,7 +186,8 @@ class _ProgressBars:
 @click.option("--publish", is_flag=True, help="Publish at once instead of queueing for review.")
 @click.option("--country", help="Country of every 3W row (ML or MLI), instead of its P-codes.")
 def data_import(path, fmt, publish, country):
-    """Import organisations from a file; exits non-zero only if it cannot be read at all."""
+    """Import organisations from a file; exits 1 when it cannot be read or nothing in it
+    could be imported (every row rejected)."""
     from peacemap.imports import importer, threew
 
     if country is not None:
@@ -205,6 +206,9 @@ def data_import(path, fmt, publish, country):
     db.session.commit()
     for line in summary.lines():
         click.echo(line)
+    if summary.records == 0:
+        click.echo(f"Error: {path}: nothing could be imported (see the rejected rows).", err=True)
+        raise click.exceptions.Exit(1)
 
 
 @data_cli.command("purge")

@@ -33,6 +33,7 @@ from peacemap.imports.merging import (
 )
 from peacemap.imports.merging import text as cell_text
 from peacemap.imports.readers import ImportFileError, export_rows, geojson_rows
+from peacemap.imports.report import rejected_lines, unknown_types_line
 from peacemap.models import Organisation, OwnerConsent, SubmissionKind, Theme
 from peacemap.moderation.services import record_change
 from peacemap.owners import services as owners
@@ -71,6 +72,7 @@ class Summary:
     unchanged: int = 0
     merged: int = 0  # matched an existing organisation under another name or acronym
     rejected: list = field(default_factory=list)
+    notices: list = field(default_factory=list)  # what the data manager should check
 
     def reject(self, line, reason):
         """Report a row that was left out."""
@@ -85,7 +87,8 @@ class Summary:
             f"unchanged: {self.unchanged}",
             f"merged: {self.merged} (matched an existing organisation by another name or acronym)",
             f"rejected: {len(self.rejected)}",
-            *(f"  {self.unit} {item.line}: {item.reason}" for item in self.rejected),
+            *rejected_lines(self.rejected, self.unit),
+            *self.notices,
         ]
         if not self.publish and (self.created or self.updated):
             count = self.created + self.updated
@@ -316,6 +319,8 @@ def run(source, fmt, *, publish=False, actor=None, country=None, name=None, prog
                 if summary.rows % PROGRESS_EVERY == 0:
                     report("Importing", reading.done, reading.total)
             report("Importing", reading.total, reading.total)
+            if not summary.rows:
+                raise ImportFileError(f"the file has no data {summary.unit}s, only a header")
             importer.link_networks()
         _reindex_together()
     except readers.SheetError as error:
@@ -352,6 +357,10 @@ def _import_3w(handle, importer, reading, country, report):
         if summary.rows % PROGRESS_EVERY == 0:
             report("Reading", reading.done, reading.total)
     report("Reading", reading.total, reading.total)
+    if not summary.rows:
+        raise ImportFileError("the sheet has no data rows, only its header")
+    if aggregator.unknown_types:
+        summary.notices.append(unknown_types_line(aggregator.unknown_types))
     total = len(aggregator.organisations)
     for number, (line, payload) in enumerate(aggregator.records(), start=1):
         importer.threew_record(line, payload)

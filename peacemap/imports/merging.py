@@ -15,7 +15,7 @@ from peacemap.records import merge_texts, organisation_payload
 # What a row of our own export says of an organisation, field by field.
 ROW_FIELDS = (
     *("name", "acronym", "alternate_names", "type", "country", "founded_year", "language"),
-    *("themes", "member_of", "website", "identifiers"),
+    *("themes", "sectors", "member_of", "website", "identifiers"),
 )
 
 
@@ -134,6 +134,7 @@ def overlay_3w(org, payload):
     if current["type"] == "other":
         proposed["type"] = payload["type"]
     proposed["themes"] = sorted(set(current["themes"]) | set(payload["themes"]))
+    proposed["sectors"] = sorted(set(current["sectors"]) | set(payload.get("sectors") or []))
     have = {threew.place_key(spec) for spec in current["places"]}
     proposed["places"] = current["places"] + [
         spec for spec in payload["places"] if threew.place_key(spec) not in have

@@ -3,6 +3,7 @@ GeoJSON exports. Each reader yields (line or feature number, row) and never hold
 file, except GeoJSON, which only ever comes from our own (bounded) exports."""
 
 import csv
+import html
 import io
 import itertools
 import json
@@ -11,6 +12,7 @@ import zipfile
 from dataclasses import dataclass
 
 import openpyxl
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from peacemap.exports.columns import ORGANISATION_HXL
@@ -43,6 +45,16 @@ class Unreadable:
     reason: str
 
 
+class FormulaCell(str):
+    """An XLSX cell holding a formula whose value was never saved (a file written by a program,
+    not by Excel): read as "", and refused where its text is needed."""
+
+    def __new__(cls, ref, formula):
+        cell = super().__new__(cls, "")
+        cell.ref, cell.formula = ref, formula
+        return cell
+
+
 def is_zip(handle):
     """True for an XLSX file (a zip), whatever its name."""
     start = handle.read(4)
@@ -50,13 +62,45 @@ def is_zip(handle):
     return start == b"PK\x03\x04"
 
 
+# Files that are no CSV, by their first bytes, and what to do with them.
+NOT_CSV = {
+    b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls): save it as .xlsx or CSV first",
+    b"%PDF": "a PDF document, not a spreadsheet",
+}
+
+
+def _utf16_without_bom(sample):
+    """The encoding ("utf-16-le" or "utf-16-be") when the sample looks like UTF-16 without a
+    byte order mark (most characters of a sheet are ASCII: every other byte is zero)."""
+    sample = sample[: len(sample) // 2 * 2][:4096]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if even > 3 * odd:
+        return "utf-16-be"
+    if odd > 3 * even:
+        return "utf-16-le"
+    return None
+
+
 def _sniff(handle):
-    """(encoding, delimiter): UTF-16 or UTF-8 by BOM, Windows-1252 when not UTF-8 (as Excel
-    saves CSV in French), and the most frequent of , ; tab on the first line."""
+    """(encoding, delimiter): UTF-16 by BOM or by its zero bytes, UTF-8, Windows-1252 when
+    not UTF-8 (as Excel saves CSV in French), and the most frequent of , ; tab on the
+    first line. SheetError when the file is no text at all."""
     sample = handle.read(65536)
     handle.seek(0)
+    for start, what in NOT_CSV.items():
+        if sample.startswith(start):
+            raise SheetError(f"this file is {what}")
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
+    elif _utf16_without_bom(sample):
+        encoding = _utf16_without_bom(sample)
+    elif b"\x00" in sample:
+        raise SheetError(
+            "cannot decode this file: it holds zero bytes, as no CSV text does (save it again "
+            "as CSV UTF-8)"
+        )
     else:
         encoding = "utf-8-sig"
         try:
@@ -102,9 +146,42 @@ def _cell_text(value):
     return str(value)
 
 
+# A cell whose formula has no saved value: <c r="B5"><f>HYPERLINK(...)</f></c>, no <v>.
+UNSAVED_FORMULA = re.compile(
+    rb'<c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)\s*'
+    rb"(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
+)
+
+
+def unsaved_formulas(sheet, chunk=1 << 20):
+    """{(row, column index): formula} of the cells whose formula has no saved value.
+
+    openpyxl reads such a cell as empty (data_only=True gives the saved values); the sheet's
+    XML is scanned in chunks beside it, so memory stays flat.
+    """
+    found = {}
+    rest = b""
+    with sheet.parent._archive.open(sheet._worksheet_path) as xml:
+        while True:
+            data = xml.read(chunk)
+            buffer = rest + data
+            end = buffer.rfind(b"</row>")
+            cut = len(buffer) if not data else (end + len(b"</row>") if end >= 0 else 0)
+            part, rest = buffer[:cut], buffer[cut:]
+            if b"<f" in part:
+                for match in UNSAVED_FORMULA.finditer(part):
+                    letters, row, formula = match.groups()
+                    column = column_index_from_string(letters.decode()) - 1
+                    text = html.unescape((formula or b"").decode("utf-8", "replace"))
+                    found[int(row), column] = f"={text}" if text else "=(shared formula)"
+            if not data:
+                return found
+
+
 def xlsx_rows(handle, reading, wanted=lambda header, tags: True):
     """(row number, cells) of the first worksheet whose header and HXL tags are `wanted`,
-    streamed (openpyxl's read-only mode never loads the whole sheet)."""
+    streamed (openpyxl's read-only mode never loads the whole sheet). A formula cell
+    without a saved value comes as a FormulaCell."""
     try:
         book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
@@ -120,9 +197,17 @@ def xlsx_rows(handle, reading, wanted=lambda header, tags: True):
         else:
             raise SheetError("no worksheet has the columns looked for")
         reading.total = sheet.max_row or 0
+        formulas = unsaved_formulas(sheet)
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             reading.done = number
-            yield number, [_cell_text(value) for value in row]
+            cells = [_cell_text(value) for value in row]
+            if formulas:
+                for index, cell in enumerate(cells):
+                    formula = formulas.get((number, index))
+                    if formula is not None and not cell:
+                        ref = f"{get_column_letter(index + 1)}{number}"
+                        cells[index] = FormulaCell(ref, formula)
+            yield number, cells
     finally:
         book.close()
 

@@ -1,0 +1,26 @@
+"""The import summary's long lists, kept readable: a sheet of 24,000 rows all refused for one
+reason says so in a few lines."""
+
+from collections import Counter
+
+REJECTED_SHOWN = 20  # rejected rows listed one by one before they are counted by reason
+
+
+def rejected_lines(rejected, unit, shown=REJECTED_SHOWN):
+    """Every rejected row when there are few; else the first `shown` and a count per reason
+    (a sheet of 24,000 rows all refused for one reason says so in a few lines)."""
+    lines = [f"  {unit} {item.line}: {item.reason}" for item in rejected[:shown]]
+    if len(rejected) > shown:
+        reasons = Counter(item.reason for item in rejected)
+        lines.append(f"  ... {len(rejected) - shown} more; all rejected rows by reason:")
+        lines += [f"  {count} {unit}s: {reason}" for reason, count in reasons.most_common(shown)]
+        if len(reasons) > shown:
+            lines.append(f"  ... and {len(reasons) - shown} other reasons")
+    return lines
+
+
+def unknown_types_line(unknown):
+    """One line naming each organisation type no table knows, with its count of rows."""
+    named = ", ".join(f"{text!r} ({count} lines)" for text, count in unknown.most_common(20))
+    more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
+    return f"unknown organisation types, imported as other: {named}{more}"
