@@ -3,19 +3,18 @@ GeoJSON exports. Each reader yields (line or feature number, row) and never hold
 file, except GeoJSON, which only ever comes from our own (bounded) exports."""
 
 import csv
-import html
 import io
 import itertools
 import json
 import re
+import xml.parsers.expat
 import zipfile
 from dataclasses import dataclass
 
-import openpyxl
-from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from peacemap.exports.columns import ORGANISATION_HXL
+from peacemap.imports import xlsx
 
 
 class ImportFileError(Exception):
@@ -43,16 +42,6 @@ class Unreadable:
     """A record the reader could not parse at all, and why."""
 
     reason: str
-
-
-class FormulaCell(str):
-    """An XLSX cell holding a formula whose value was never saved (a file written by a program,
-    not by Excel): read as "", and refused where its text is needed."""
-
-    def __new__(cls, ref, formula):
-        cell = super().__new__(cls, "")
-        cell.ref, cell.formula = ref, formula
-        return cell
 
 
 def is_zip(handle):
@@ -135,81 +124,32 @@ def csv_rows(handle, reading):
             text.detach()  # the caller closes the file it opened
 
 
-def _cell_text(value):
-    """A spreadsheet cell as the text a CSV would hold (2024, not 2024.0)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-# A cell whose formula has no saved value: <c r="B5"><f>HYPERLINK(...)</f></c>, no <v>.
-UNSAVED_FORMULA = re.compile(
-    rb'<c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)\s*'
-    rb"(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
-)
-
-
-def unsaved_formulas(sheet, chunk=1 << 20):
-    """{(row, column index): formula} of the cells whose formula has no saved value.
-
-    openpyxl reads such a cell as empty (data_only=True gives the saved values); the sheet's
-    XML is scanned in chunks beside it, so memory stays flat.
-    """
-    found = {}
-    rest = b""
-    with sheet.parent._archive.open(sheet._worksheet_path) as xml:
-        while True:
-            data = xml.read(chunk)
-            buffer = rest + data
-            end = buffer.rfind(b"</row>")
-            cut = len(buffer) if not data else (end + len(b"</row>") if end >= 0 else 0)
-            part, rest = buffer[:cut], buffer[cut:]
-            if b"<f" in part:
-                for match in UNSAVED_FORMULA.finditer(part):
-                    letters, row, formula = match.groups()
-                    column = column_index_from_string(letters.decode()) - 1
-                    text = html.unescape((formula or b"").decode("utf-8", "replace"))
-                    found[int(row), column] = f"={text}" if text else "=(shared formula)"
-            if not data:
-                return found
-
-
 def xlsx_rows(handle, reading, wanted=lambda header, tags: True):
     """(row number, cells) of the first worksheet whose header and HXL tags are `wanted`,
-    streamed (openpyxl's read-only mode never loads the whole sheet). A formula cell
-    without a saved value comes as a FormulaCell."""
+    streamed (peacemap/imports/xlsx.py); a formula cell without a saved value comes as a
+    FormulaCell."""
     try:
-        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        book = xlsx.open_workbook(handle)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
         raise SheetError(f"not a readable XLSX file: {error}") from error
     try:
-        for sheet in book.worksheets:
-            first = [
-                (number, [_cell_text(value) for value in row])
-                for number, row in enumerate(sheet.iter_rows(max_row=2, values_only=True))
-            ]
+        for _name, path in book.sheets:
+            first = list(itertools.islice(_xlsx_rows(book, path), 2))
             if first and wanted(*split_header(first)[:2]):
                 break
         else:
             raise SheetError("no worksheet has the columns looked for")
-        reading.total = sheet.max_row or 0
-        formulas = unsaved_formulas(sheet)
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            reading.done = number
-            cells = [_cell_text(value) for value in row]
-            if formulas:
-                for index, cell in enumerate(cells):
-                    formula = formulas.get((number, index))
-                    if formula is not None and not cell:
-                        ref = f"{get_column_letter(index + 1)}{number}"
-                        cells[index] = FormulaCell(ref, formula)
-            yield number, cells
+        yield from _xlsx_rows(book, path, reading)
     finally:
         book.close()
+
+
+def _xlsx_rows(book, path, reading=None):
+    """A worksheet's rows; SheetError when its XML is broken."""
+    try:
+        yield from xlsx.sheet_rows(book, path, reading)
+    except (xml.parsers.expat.ExpatError, KeyError, IndexError, ValueError) as error:
+        raise SheetError(f"not a readable XLSX sheet: {error}") from error
 
 
 def filled(rows):

@@ -16,8 +16,9 @@ from functools import cache
 from babel import Locale
 from babel.core import get_global
 
-from peacemap.imports.readers import FormulaCell, parse_tag
+from peacemap.imports.readers import parse_tag
 from peacemap.imports.vocabulary import organisation_type, sectors_and_themes
+from peacemap.imports.xlsx import FormulaCell
 from peacemap.places.gazetteer import fold
 from peacemap.places.matching import match
 
@@ -173,7 +174,9 @@ class Aggregator:
         index = self.columns.get(role)
         if index is None or index >= len(cells):
             return ""
-        cell = cells[index] or ""
+        cell = cells[index]
+        if cell is None:
+            return ""
         if isinstance(cell, FormulaCell) and role in TEXT_ROLES:
             raise ValueError(
                 f"cell {cell.ref} is a formula with no saved value ({cell.formula[:60]}): "
