@@ -167,6 +167,7 @@ class Aggregator:
         self._types = {}  # raw type cell -> (type, known)
         self._sectors = {}  # raw sector cell -> (cluster codes, theme slugs)
         self._places = {}
+        self._cells_places = {}  # (region, P-code, country) as the cells say -> place spec
 
     def _cell(self, cells, role):
         """A row's cell for a column role, spaces tidied ("" when absent): sheets have
@@ -230,7 +231,10 @@ class Aggregator:
             org.themes |= themes & self.themes
         region = self._cell(cells, "adm1_name")
         if region:
-            spec = self._region(region, self._cell(cells, "adm1_code").upper(), country)
+            raw = (region, self._cell(cells, "adm1_code").upper(), country)
+            spec = self._cells_places.get(raw)  # each spelling folded once, not once a row
+            if spec is None:
+                spec = self._cells_places[raw] = self._region(*raw)
             org.places.setdefault(place_key(spec), spec)
 
     def _type(self, text):
