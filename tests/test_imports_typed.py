@@ -398,3 +398,18 @@ def test_formula_looking_names_are_refused(import_file, themes, tmp_path, name):
     rows[1][0] = "Association Paix " + name.strip("=+-@")
     result = import_file(write_csv(tmp_path / "plain.csv", rows))
     assert result.exit_code == 0 and submissions() == 1
+
+
+def test_the_upload_page_lists_unknown_types(client, login, themes, tmp_path):
+    from tests.test_imports import post_file
+
+    login("admin")
+    rows = [OCHA_FR[:6]]
+    rows += [["Syndicat des Transporteurs", "STG", "Syndicat", "Santé", "Gao", "MLI07"]] * 2
+    rows += [["Amis du Sahel", "ADS", "ONG Nat", "Santé", "Gao", "MLI07"]]
+    content = write_csv(tmp_path / "3w.csv", rows).read_bytes()
+    page = soup(post_file(client, content, "3w.csv", fmt="3w"))
+    assert [li.get_text() for li in page.select("ul.unknown-types li")] == ["Syndicat: 2 rows"]
+    # The control: a sheet whose types are all known shows no such list.
+    content = write_csv(tmp_path / "known.csv", [rows[0], rows[-1]]).read_bytes()
+    assert soup(post_file(client, content, "known.csv")).select("ul.unknown-types") == []

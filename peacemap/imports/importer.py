@@ -72,7 +72,7 @@ class Summary:
     unchanged: int = 0
     merged: int = 0  # matched an existing organisation under another name or acronym
     rejected: list = field(default_factory=list)
-    notices: list = field(default_factory=list)  # what the data manager should check
+    unknown_types: dict = field(default_factory=dict)  # 3W type cells no table knows: rows
 
     def reject(self, line, reason):
         """Report a row that was left out."""
@@ -88,7 +88,7 @@ class Summary:
             f"merged: {self.merged} (matched an existing organisation by another name or acronym)",
             f"rejected: {len(self.rejected)}",
             *rejected_lines(self.rejected, self.unit),
-            *self.notices,
+            *([unknown_types_line(self.unknown_types)] if self.unknown_types else []),
         ]
         if not self.publish and (self.created or self.updated):
             count = self.created + self.updated
@@ -359,8 +359,7 @@ def _import_3w(handle, importer, reading, country, report):
     report("Reading", reading.total, reading.total)
     if not summary.rows:
         raise ImportFileError("the sheet has no data rows, only its header")
-    if aggregator.unknown_types:
-        summary.notices.append(unknown_types_line(aggregator.unknown_types))
+    summary.unknown_types = dict(aggregator.unknown_types.most_common())
     total = len(aggregator.organisations)
     for number, (line, payload) in enumerate(aggregator.records(), start=1):
         importer.threew_record(line, payload)

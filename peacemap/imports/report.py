@@ -20,7 +20,8 @@ def rejected_lines(rejected, unit, shown=REJECTED_SHOWN):
 
 
 def unknown_types_line(unknown):
-    """One line naming each organisation type no table knows, with its count of rows."""
-    named = ", ".join(f"{text!r} ({count} lines)" for text, count in unknown.most_common(20))
+    """One line naming each organisation type no table knows ({type: rows}, most first)."""
+    top = list(unknown.items())[:20]
+    named = ", ".join(f"{text!r} ({count} lines)" for text, count in top)
     more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
     return f"unknown organisation types, imported as other: {named}{more}"
