@@ -29,6 +29,7 @@ import csv
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -273,6 +274,52 @@ def files(tmp, rows=24_000, count=155):
         reset()
         report(f"{kind}, tracemalloc on", *timed_import(path, True, measure_memory=True))
         effects.run_ready()
+    print("\nThe same, each in a process of its own (its peak resident size is the import's):")
+    for kind, path in paths.items():
+        own_process(tmp, path, kind)
+    fifth = Path(tmp) / "5w-fifth.xlsx"
+    ocha_sheet.write_xlsx(fifth, rows // 5, count)
+    own_process(tmp, fifth, f"XLSX {rows // 5 // 1000}k")
+
+
+CHILD = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+from peacemap import create_app
+from peacemap.extensions import db
+from peacemap.imports import importer
+app = create_app({{"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": {uri!r}}})
+with app.app_context():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    summary = importer.run({path!r}, "3w", publish=True)
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"{{seconds:.2f}} {{summary.rows}} {{summary.created}} {{before}} {{after}}")
+"""
+
+
+def own_process(tmp, path, kind):
+    """Import `path` into a fresh database in a child process; print its time and peak RSS."""
+    database = Path(tmp) / f"child-{kind.replace(' ', '-')}.sqlite"
+    uri = f"sqlite:///{database}"
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": uri})
+    with app.app_context():
+        reset()
+        db.session.remove()
+        db.engine.dispose()
+    root = str(Path(__file__).resolve().parents[1])
+    code = CHILD.format(root=root, uri=uri, path=str(path))
+    output = subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    seconds, rows, created = float(output[0]), int(output[1]), int(output[2])
+    before, after = int(output[3]) / 1024, int(output[4]) / 1024
+    print(
+        f"  {kind:<11} {seconds:6.2f} s = {rows / seconds:8,.0f} rows/s, created {created}; "
+        f"resident size {before:.0f} MB with the app loaded, peak {after:.0f} MB"
+    )
 
 
 def main():
