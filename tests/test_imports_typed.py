@@ -413,3 +413,58 @@ def test_the_upload_page_lists_unknown_types(client, login, themes, tmp_path):
     # The control: a sheet whose types are all known shows no such list.
     content = write_csv(tmp_path / "known.csv", [rows[0], rows[-1]]).read_bytes()
     assert soup(post_file(client, content, "known.csv")).select("ul.unknown-types") == []
+
+
+def with_shared_strings(path):
+    """The XLSX at `path` with its texts in a shared-strings table, as Excel writes them
+    (openpyxl writes them inline), one with an entity and one with phonetic guides."""
+    with zipfile.ZipFile(path) as book:
+        parts = {name: book.read(name) for name in book.namelist()}
+    strings = []
+
+    def shared(match):
+        strings.append(match.group(2))
+        return f'<c r="{match.group(1)}" t="s"><v>{len(strings) - 1}</v></c>'
+
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = re.sub(r'<c r="([A-Z]+[0-9]+)" t="inlineStr"><is><t>(.*?)</t></is></c>', shared, sheet)
+    items = "".join(
+        f'<si><r><t xml:space="preserve">{text}</t></r><rPh sb="0" eb="1"><t>ふ</t></rPh></si>'
+        for text in strings
+    )
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    parts["xl/sharedStrings.xml"] = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>'
+    ).encode()
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{kind}"/></Types>'.encode(),
+    )
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+    return len(strings)
+
+
+def test_xlsx_with_shared_strings_as_excel_writes_them(import_file, themes, tmp_path):
+    rows = [
+        OCHA_FR[:6],
+        ["Aide &amp; Action Sahel", "A&amp;A", "ONG Int", "Éducation", "Ségou", "MLI04"],
+        ["Œuvre Malienne d'Aide", "OMA", "ONG Nat", "Santé", "Mopti", "MLI05"],
+    ]
+    path = write_xlsx(
+        tmp_path / "excel.xlsx", [[cell.replace("&amp;", "&") for cell in row] for row in rows]
+    )
+    assert with_shared_strings(path) == 18  # every cell is now a shared string
+    assert b't="inlineStr"' not in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    result = import_file(path, "--publish")
+    assert result.exit_code == 0, result.output
+    aide = by_name("Aide & Action Sahel")
+    assert (aide.acronym, str(aide.type), aide.sectors) == (
+        "A&A",
+        "international_ngo",
+        ["education"],
+    )
+    assert by_name("Œuvre Malienne d'Aide").sectors == ["health"]
