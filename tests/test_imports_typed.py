@@ -187,6 +187,7 @@ SECTOR_SHEET = [
     ["Femmes Debout", "FD", "ONG Nat", "Relèvement précoce", "Kidal", "MLI08"],
     ["Mercy Sahel", "MS", "ONG Int", "Food Security", "Gao", "MLI07"],
     ["Mercy Sahel", "MS", "ONG Int", "CCCM", "Gao", "MLI07"],
+    ["Mercy Sahel", "MS", "ONG Int", "Sports et loisirs", "Gao", "MLI07"],
 ]
 
 
@@ -201,6 +202,13 @@ def test_sectors_are_kept_mapped_to_themes_exported_filtered_and_shown(
     assert eau.sectors == ["nutrition", "shelter", "wash"]
     assert femmes.sectors == ["early_recovery", "gbv"]
     assert by_name("Mercy Sahel").sectors == ["camp_coordination", "food_security"]
+    assert "unknown sectors, not kept: 'Sports et loisirs' (1 lines)" in result.output
+    assert (
+        "unknown sectors"
+        not in result.output.replace("'Sports et loisirs' (1 lines)", "")[
+            result.output.index("unknown sectors") + 1 :
+        ]
+    )
     # Protection is human security, never community safety (which exists, as the control).
     assert [theme.slug for theme in amis.themes] == ["human-security"]
     assert eau.themes == []  # WASH, shelter, nutrition: no peacebuilding theme

@@ -33,7 +33,7 @@ from peacemap.imports.merging import (
 )
 from peacemap.imports.merging import text as cell_text
 from peacemap.imports.readers import ImportFileError, export_rows, geojson_rows
-from peacemap.imports.report import rejected_lines, unknown_types_line
+from peacemap.imports.report import rejected_lines, unknown_lines
 from peacemap.models import Organisation, OwnerConsent, SubmissionKind, Theme
 from peacemap.moderation.services import record_change
 from peacemap.owners import services as owners
@@ -73,6 +73,7 @@ class Summary:
     merged: int = 0  # matched an existing organisation under another name or acronym
     rejected: list = field(default_factory=list)
     unknown_types: dict = field(default_factory=dict)  # 3W type cells no table knows: rows
+    unknown_sectors: dict = field(default_factory=dict)  # 3W sector cells likewise
 
     def reject(self, line, reason):
         """Report a row that was left out."""
@@ -88,7 +89,7 @@ class Summary:
             f"merged: {self.merged} (matched an existing organisation by another name or acronym)",
             f"rejected: {len(self.rejected)}",
             *rejected_lines(self.rejected, self.unit),
-            *([unknown_types_line(self.unknown_types)] if self.unknown_types else []),
+            *unknown_lines(self),
         ]
         if not self.publish and (self.created or self.updated):
             count = self.created + self.updated
@@ -360,6 +361,7 @@ def _import_3w(handle, importer, reading, country, report):
     if not summary.rows:
         raise ImportFileError("the sheet has no data rows, only its header")
     summary.unknown_types = dict(aggregator.unknown_types.most_common())
+    summary.unknown_sectors = dict(aggregator.unknown_sectors.most_common())
     total = len(aggregator.organisations)
     for number, (line, payload) in enumerate(aggregator.records(), start=1):
         importer.threew_record(line, payload)

@@ -19,9 +19,21 @@ def rejected_lines(rejected, unit, shown=REJECTED_SHOWN):
     return lines
 
 
-def unknown_types_line(unknown):
-    """One line naming each organisation type no table knows ({type: rows}, most first)."""
+def unknown_line(what, unknown):
+    """One line naming each value no table knows ({value: rows}, most first)."""
     top = list(unknown.items())[:20]
     named = ", ".join(f"{text!r} ({count} lines)" for text, count in top)
     more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
-    return f"unknown organisation types, imported as other: {named}{more}"
+    return f"{what}: {named}{more}"
+
+
+def unknown_lines(summary):
+    """The summary's lines about the types and sectors no table knew."""
+    lines = []
+    if summary.unknown_types:
+        lines.append(
+            unknown_line("unknown organisation types, imported as other", summary.unknown_types)
+        )
+    if summary.unknown_sectors:
+        lines.append(unknown_line("unknown sectors, not kept", summary.unknown_sectors))
+    return lines

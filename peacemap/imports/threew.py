@@ -163,6 +163,7 @@ class Aggregator:
         self.country = country
         self.organisations = {}
         self.unknown_types = Counter()  # type cells no table knows -> rows ("other")
+        self.unknown_sectors = Counter()  # sector cells naming no cluster or theme -> rows
         self._keys = {}  # raw name -> folded key, so each spelling is folded once
         self._types = {}  # raw type cell -> (type, known)
         self._sectors = {}  # raw sector cell -> (cluster codes, theme slugs)
@@ -227,6 +228,8 @@ class Aggregator:
             if sector not in self._sectors:
                 self._sectors[sector] = sectors_and_themes(sector)
             sectors, themes = self._sectors[sector]
+            if not sectors and not themes:
+                self.unknown_sectors[sector] += 1
             org.sectors |= sectors
             org.themes |= themes & self.themes
         region = self._cell(cells, "adm1_name")
