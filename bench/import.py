@@ -1,7 +1,14 @@
-"""Benchmark: `flask data import` of an OCHA 3W sheet, pending and published.
+"""Benchmark: `flask data import` of an OCHA 3W sheet, CSV and XLSX, pending and published.
 
-`.venv/bin/python bench/import.py [ROWS] [ORGANISATIONS]` (default 50,000 and 1,000). Prints
-figures; asserts nothing.
+`.venv/bin/python bench/import.py [ROWS] [ORGANISATIONS]` (default 50,000 and 1,000), or
+`bench/import.py files [ROWS]` for the first part alone. Prints figures; asserts nothing.
+
+First, files (bench/ocha_sheet.py): an OCHA Mali 5W sheet as OCHA writes it (French header
+names without an HXL row, real communes and P-codes, 3W type abbreviations, French cluster
+names), 24,000 rows over 155 organisations, written as CSV and as XLSX; for each, rows per
+second and the tracemalloc peak of reading and folding the rows alone (at a fifth of the
+rows and at all of them: memory follows the organisations, not the rows), then of the whole
+published import into an empty database.
 
 Writes a 3W-style CSV (header row, HXL tag row, then organisation x activity x place rows)
 into a temporary folder: Malian and Nigerian-looking organisation names with accents, a few
@@ -22,6 +29,7 @@ import csv
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +45,10 @@ from peacemap.imports import importer, readers, threew  # noqa: E402
 from peacemap.models import Theme  # noqa: E402
 from peacemap.places.gazetteer import DATA  # noqa: E402
 from peacemap.search import service as search  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ocha_sheet  # noqa: E402
+from reference import machine_reference  # noqa: E402
 
 NIGERIA = Path(__file__).resolve().parents[2] / "shared/fixtures/nigeria-3w-ocha-2023"
 HEADER = [
@@ -202,39 +214,136 @@ def report(label, summary, seconds, peak=None):
     )
 
 
-def aggregation_peak(path, rows):
-    """Tracemalloc peak (MB) of reading and folding the first `rows` rows of the sheet."""
-    tracemalloc.start()
+def fold_rows(path, rows):
+    """Read and fold the first `rows` rows of a 3W sheet (CSV or XLSX), as the import does;
+    returns the number of organisations."""
     with open(path, "rb") as handle:
-        header, tags, data = readers.split_header(readers.csv_rows(handle, readers.Reading()))
+        if readers.is_zip(handle):
+            sheet = readers.xlsx_rows(handle, readers.Reading(), threew.organisation_columns)
+        else:
+            sheet = readers.csv_rows(handle, readers.Reading())
+        header, tags, data = readers.split_header(sheet)
         aggregator = threew.Aggregator(threew.organisation_columns(header, tags), set())
         for number, (line, cells) in enumerate(data, start=1):
             aggregator.add(line, cells)
             if number >= rows:
                 break
+        sheet.close()  # the XLSX reader closes its workbook
+    return len(aggregator.organisations)
+
+
+def aggregation_peak(path, rows):
+    """Tracemalloc peak (MB) of reading and folding the first `rows` rows of the sheet."""
+    tracemalloc.start()
+    found = fold_rows(path, rows)
     peak = tracemalloc.get_traced_memory()[1] / 1e6
     tracemalloc.stop()
-    return peak, len(aggregator.organisations)
+    return peak, found
+
+
+def files(tmp, rows=24_000, count=155):
+    """The OCHA Mali sheet as CSV and XLSX: reading alone, then the published import."""
+    print(f"machine reference (fixed Python workload): {machine_reference():.1f} ms")
+    paths = {"CSV": Path(tmp) / "5w.csv", "XLSX": Path(tmp) / "5w.xlsx"}
+    started = time.perf_counter()
+    ocha_sheet.write_csv(paths["CSV"], rows, count)
+    ocha_sheet.write_xlsx(paths["XLSX"], rows, count)
+    print(
+        f"OCHA Mali 5W sheet, {rows:,} rows over {count} organisations, written in "
+        f"{time.perf_counter() - started:.1f} s: "
+        + ", ".join(f"{kind} {path.stat().st_size / 1e6:.1f} MB" for kind, path in paths.items())
+    )
+    print("\nReading and folding the rows (no database):")
+    fold_rows(paths["CSV"], 1_000)  # load the gazetteer and code tables before measuring
+    for kind, path in paths.items():
+        started = time.perf_counter()
+        fold_rows(path, rows)
+        seconds = time.perf_counter() - started
+        fifth, _found = aggregation_peak(path, rows // 5)
+        peak, found = aggregation_peak(path, rows)
+        print(
+            f"  {kind:<5} {seconds:6.2f} s = {rows / seconds:8,.0f} rows/s -> {found} "
+            f"organisations; tracemalloc peak {fifth:.1f} MB at {rows // 5:,} rows, "
+            f"{peak:.1f} MB at {rows:,}"
+        )
+    print("\nPublished import into an empty database (flask data import --publish):")
+    for kind, path in paths.items():
+        reset()
+        report(f"{kind}", *timed_import(path, publish=True))
+        effects.run_ready()
+        reset()
+        report(f"{kind}, tracemalloc on", *timed_import(path, True, measure_memory=True))
+        effects.run_ready()
+    print("\nThe same, each in a process of its own (its peak resident size is the import's):")
+    for kind, path in paths.items():
+        own_process(tmp, path, kind)
+    fifth = Path(tmp) / "5w-fifth.xlsx"
+    ocha_sheet.write_xlsx(fifth, rows // 5, count)
+    own_process(tmp, fifth, f"XLSX {rows // 5 // 1000}k")
+
+
+CHILD = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+from peacemap import create_app
+from peacemap.extensions import db
+from peacemap.imports import importer
+app = create_app({{"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": {uri!r}}})
+with app.app_context():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    summary = importer.run({path!r}, "3w", publish=True)
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"{{seconds:.2f}} {{summary.rows}} {{summary.created}} {{before}} {{after}}")
+"""
+
+
+def own_process(tmp, path, kind):
+    """Import `path` into a fresh database in a child process; print its time and peak RSS."""
+    database = Path(tmp) / f"child-{kind.replace(' ', '-')}.sqlite"
+    uri = f"sqlite:///{database}"
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": uri})
+    with app.app_context():
+        reset()
+        db.session.remove()
+        db.engine.dispose()
+    root = str(Path(__file__).resolve().parents[1])
+    code = CHILD.format(root=root, uri=uri, path=str(path))
+    output = subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    seconds, rows, created = float(output[0]), int(output[1]), int(output[2])
+    before, after = int(output[3]) / 1024, int(output[4]) / 1024
+    print(
+        f"  {kind:<11} {seconds:6.2f} s = {rows / seconds:8,.0f} rows/s, created {created}; "
+        f"resident size {before:.0f} MB with the app loaded, peak {after:.0f} MB"
+    )
 
 
 def main():
-    """Write the sheet, make a temporary app, run the imports."""
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
-    count = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000
+    """Write the sheets, make a temporary app, run the imports."""
+    only_files = sys.argv[1:2] == ["files"]
+    args = sys.argv[2:] if only_files else sys.argv[1:]
+    rows = int(args[0]) if args else (24_000 if only_files else 50_000)
+    count = int(args[1]) if len(args) > 1 else 1_000
     with tempfile.TemporaryDirectory(prefix="peacemap-bench-import-") as tmp:
         os.environ["PEACEMAP_INSTANCE_PATH"] = str(Path(tmp) / "instance")
-        path = Path(tmp) / "3w.csv"
-        started = time.perf_counter()
-        write_sheet(path, rows, count)
-        print(
-            f"{rows:,} rows over {count:,} organisations written in "
-            f"{time.perf_counter() - started:.1f} s ({path.stat().st_size / 1e6:.1f} MB)"
-        )
         app = create_app(
             {"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite"}
         )
         with app.app_context():
-            run(path, rows)
+            files(tmp, rows if only_files else 24_000)
+            if not only_files:
+                path = Path(tmp) / "3w.csv"
+                started = time.perf_counter()
+                write_sheet(path, rows, count)
+                print(
+                    f"\n{rows:,} rows over {count:,} organisations written in "
+                    f"{time.perf_counter() - started:.1f} s ({path.stat().st_size / 1e6:.1f} MB)"
+                )
+                run(path, rows)
             db.session.remove()
             db.engine.dispose()
 

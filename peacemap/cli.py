@@ -185,25 +185,21 @@ class _ProgressBars:
 )
 @click.option("--publish", is_flag=True, help="Publish at once instead of queueing for review.")
 @click.option("--country", help="Country of every 3W row (ML or MLI), instead of its P-codes.")
-@click.option(
-    "--precision", type=click.Choice(["region"]), help="3W: shown by region (see README)."
-)
+@click.option("--precision", type=click.Choice(["region"]), help="3W: shown by region (README).")
 @click.option("--reason", help="Why showing them by region is safe (kept with each record).")
 def data_import(path, fmt, publish, country, precision, reason):
-    """Import organisations from a file; exits non-zero only if it cannot be read at all."""
+    """Import organisations from a file; exits 1 when it cannot be read or nothing in it
+    could be imported (every row rejected)."""
     from peacemap.imports import importer, threew
 
     try:
         threew.precision_reason(fmt, publish, precision, reason)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--precision") from error
-
     if country is not None:
         country = threew.country_code(country) if len(country.strip()) in (2, 3) else None
         if country is None:
-            raise click.BadParameter(
-                "give an ISO 3166 code such as ML or MLI", param_hint="--country"
-            )
+            raise click.BadParameter("give an ISO 3166 code: ML or MLI", param_hint="--country")
     bars = _ProgressBars()
     try:
         options = {"country": country, "precision": precision, "reason": reason}
@@ -215,6 +211,9 @@ def data_import(path, fmt, publish, country, precision, reason):
     db.session.commit()
     for line in summary.lines():
         click.echo(line)
+    if summary.records == 0:
+        click.echo(f"Error: {path}: nothing could be imported (see the rejected rows).", err=True)
+        raise click.exceptions.Exit(1)
 
 
 @data_cli.command("purge")

@@ -15,6 +15,7 @@ from peacemap.models import (
     Organisation,
     Relationship,
     RelationshipKind,
+    Sector,
     Theme,
 )
 from peacemap.places.gazetteer import fold
@@ -31,6 +32,7 @@ ORGANISATION_FIELDS = {
     "summary": _l("Summary"),
     "description": _l("Description"),
     "themes": _l("Themes"),
+    "sectors": _l("Sectors"),
     "member_of": _l("Member of"),
     "member_of_visibility": _l("Networks shown"),
     "places": _l("Places"),
@@ -69,6 +71,7 @@ def organisation_payload(org):
         "summary": dict(org.summary or {}),
         "description": dict(org.description or {}),
         "themes": sorted(theme.slug for theme in org.themes),
+        "sectors": list(org.sectors or []),
         "member_of": sorted(
             link.object.slug for link in org.outgoing if link.kind == RelationshipKind.MEMBER_OF
         ),
@@ -157,6 +160,9 @@ def apply_organisation(org, payload, replace_texts=False):
     for field in ("summary", "description"):
         setattr(org, field, merge_texts(getattr(org, field), payload.get(field), replace_texts))
     org.themes = _themes(payload.get("themes"))
+    if "sectors" in payload:  # forms say nothing of sectors: only imports set them
+        known = {str(sector) for sector in Sector}
+        org.sectors = sorted({str(code) for code in payload["sectors"] or []} & known)
     cache = {}
     specs = kept_places(payload.get("places"), org.location_precision)
     org.locations = [location_for(spec, cache) for spec in specs]

@@ -34,7 +34,10 @@ from tests.conftest import soup
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 NIGERIA = FIXTURES / "nga_3w_excerpt.csv"
 FRENCH = FIXTURES / "mli_3w_fr.csv"
-THEMES = ("community-security", "conflict-prevention", "women-peace-security", "dialogue-mediation")
+THEMES = (
+    *("community-security", "conflict-prevention", "women-peace-security", "dialogue-mediation"),
+    *("human-security", "development-cooperation"),
+)
 
 
 @pytest.fixture
@@ -90,7 +93,7 @@ def test_3w_sheet_becomes_pending_submissions_one_per_organisation(import_file, 
         "international_ngo",
         "NG",
     )
-    assert payload["themes"] == ["community-security", "conflict-prevention"]  # PRO, ERL
+    assert payload["themes"] == ["development-cooperation", "human-security"]  # ERL, PRO
     assert payload["location_precision"] == "region"
     borno = {"country": "NG", "admin1": "Borno", "admin1_pcode": "NGA008"}
     assert payload["places"] == [  # each LGA with its state (tests/test_imports_places.py)
@@ -148,7 +151,7 @@ def test_published_3w_import_creates_records_with_regions_and_pcodes(import_file
     assert count(AuditEvent, AuditEvent.action == "organisation.created") == 12
     assert count(Revision) == 12
     payload = organisation_payload(drc)
-    assert payload["themes"] == ["community-security", "conflict-prevention"]
+    assert payload["themes"] == ["development-cooperation", "human-security"]
 
 
 def test_a_published_import_is_searchable_and_no_page_from_before_is_kept(app, import_file, themes):
@@ -239,7 +242,7 @@ def test_changes_to_existing_organisations_are_proposed_as_corrections(
         select(Submission).where(Submission.kind == SubmissionKind.CORRECTION)
     )
     assert correction.organisation_id == drc.id
-    assert correction.payload["themes"] == ["community-security", "conflict-prevention"]
+    assert correction.payload["themes"] == ["development-cooperation", "human-security"]
     assert drc.themes == []  # nothing changes before a moderator approves
 
 
@@ -252,7 +255,8 @@ def test_french_sheet_with_accents_semicolons_and_a_row_without_country(import_f
     assert "  line 7: no country: the row has no P-code or country code (use --country)" in lines
     ampr = by_name("Association Malienne pour la Paix et la Réconciliation")
     assert (ampr.acronym, str(ampr.type), ampr.country) == ("AMPR", "national_ngo", "ML")
-    assert sorted(t.slug for t in ampr.themes) == ["community-security", "conflict-prevention"]
+    # Cohésion sociale, protection (of civilians: human security, not community safety).
+    assert sorted(t.slug for t in ampr.themes) == ["conflict-prevention", "human-security"]
     # Each cercle becomes a place with its région, P-codes included (a région is not its town).
     assert sorted((loc.name, loc.admin1, loc.admin1_pcode) for loc in ampr.locations) == [
         ("Bandiagara", "Mopti", "ML05"),
@@ -293,7 +297,7 @@ def test_xlsx_sheet_found_after_a_notes_sheet(import_file, themes, tmp_path):
     assert result.exit_code == 0, result.output
     assert "  line 5: no organisation name or acronym" in result.output.splitlines()
     repsfeco = by_name("Réseau Paix et Sécurité des Femmes")
-    assert sorted(t.slug for t in repsfeco.themes) == ["community-security", "women-peace-security"]
+    assert sorted(t.slug for t in repsfeco.themes) == ["human-security", "women-peace-security"]
     assert sorted(loc.admin1 for loc in repsfeco.locations) == ["Gao", "Kidal"]
     nrc = by_name("Norwegian Refugee Council")
     assert nrc.country == "NE" and str(nrc.type) == "international_ngo"

@@ -16,6 +16,7 @@ from peacemap.api.schemas import (
     PER_PAGE,
     REGION,
     SCHEMAS,
+    SECTOR,
     SORT,
     STATUS,
     THEME,
@@ -56,7 +57,7 @@ def _csv(description):
 
 
 def paths():
-    organisation_filters = [Q, COUNTRY, REGION, THEME, TYPE, VERIFICATION, SORT, PAGE, LANG]
+    organisation_filters = [Q, COUNTRY, REGION, THEME, TYPE, SECTOR, VERIFICATION, SORT, PAGE, LANG]
     initiative_filters = [Q, COUNTRY, THEME, STATUS, PAGE, LANG]
     slug = path_parameter("slug", text(120), "The record's slug.")
     return {

@@ -28,6 +28,7 @@ def organisation_summary(org, lang):
         "country": org.country,
         "summary": localized(org.summary, lang, org.language).text or None,
         "themes": sorted(theme.slug for theme in org.themes),
+        "sectors": list(org.sectors or []),
         "verification": str(org.verification_level),
         "updated_at": org.updated_at.isoformat(timespec="seconds"),
         "url": _profile_url("directory.organisation", org.slug, lang),

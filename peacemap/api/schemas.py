@@ -1,7 +1,7 @@
 """The parts of the OpenAPI description (openapi.py): query parameters, responses and the
 schemas of what the API returns, written to match peacemap/api/resources.py."""
 
-from peacemap.models import InitiativeStatus, LocationPrecision, OrganisationType
+from peacemap.models import InitiativeStatus, LocationPrecision, OrganisationType, Sector
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 NO_NUL = "^[^\\u0000]*$"  # no person types U+0000: the site refuses it (400)
@@ -53,6 +53,11 @@ TYPE = _query(
     "type",
     {"type": "string", "enum": ["", *[c.value for c in OrganisationType]]},
     "Organisation type.",
+)
+SECTOR = _query(
+    "sector",
+    {"type": "string", "enum": ["", *[c.value for c in Sector]]},
+    "OCHA cluster the organisation works in (from 3W sheets).",
 )
 VERIFICATION = _query(
     "verification", {"type": "string", "enum": ["", "verified", "unverified"]}, "Verification."
@@ -173,6 +178,11 @@ ORGANISATION_SUMMARY = {
         "country": {"type": "string"},
         "summary": NULLABLE_STRING,
         "themes": {"type": "array", "items": {"type": "string"}},
+        "sectors": {
+            "type": "array",
+            "items": {"type": "string", "enum": [c.value for c in Sector]},
+            "description": "OCHA clusters the organisation works in (from 3W sheets).",
+        },
         "verification": {"type": "string"},
         "updated_at": DATE_TIME,
         "url": {"type": "string"},

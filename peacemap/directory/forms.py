@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
 from peacemap.directory.services import InitiativeFilters, OrganisationFilters
-from peacemap.models import InitiativeStatus, OrganisationType
+from peacemap.models import InitiativeStatus, OrganisationType, Sector
 
 MAX_PAGE = 10_000
 
@@ -67,6 +67,15 @@ def type_field():
     )
 
 
+def sector_field():
+    """An OCHA cluster filter (organisations imported from 3W sheets carry them)."""
+    return SelectField(
+        _l("Sector"),
+        default="",
+        choices=[SelectChoice("", _l("All sectors")), *Sector.choices()],
+    )
+
+
 class OrganisationFilterForm(ListForm):
     """Filters of /organisations; options and their counts come from the published data."""
 
@@ -74,6 +83,7 @@ class OrganisationFilterForm(ListForm):
     region = region_field()
     theme = theme_field()
     type = type_field()
+    sector = sector_field()
     verification = SelectField(
         _l("Verification"),
         default="",
@@ -94,7 +104,7 @@ class OrganisationFilterForm(ListForm):
         return OrganisationFilters(
             **{
                 name: (self[name].data or "").strip()
-                for name in ("q", "country", "region", "theme", "type", "verification")
+                for name in ("q", "country", "region", "theme", "type", "sector", "verification")
             },
             sort=self.sort.data or "name",
         )

@@ -38,6 +38,7 @@ class OrganisationFilters:
     region: str = ""
     theme: str = ""
     type: str = ""
+    sector: str = ""
     verification: str = ""
     sort: str = "name"
 
@@ -75,6 +76,10 @@ def _organisation_conditions(filters, skip=None):
         conditions.append(Organisation.themes.any(Theme.slug == filters.theme))
     if filters.type and skip != "type":
         conditions.append(Organisation.type == filters.type)
+    if filters.sector and skip != "sector":
+        # Codes are [a-z_] words (models.Sector), so the quoted code matches one list item.
+        sectors = cast(Organisation.sectors, String)
+        conditions.append(sectors.like(like_pattern(f'"{filters.sector}"'), escape="\\"))
     if filters.verification == "verified" and skip != "verification":
         conditions.append(Organisation.verification_level != VerificationLevel.NONE)
     elif filters.verification == "unverified" and skip != "verification":

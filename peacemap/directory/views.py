@@ -11,6 +11,7 @@ from peacemap.directory.forms import (
     validated_query,
 )
 from peacemap.i18n import country_name, current_language, localized, query_args, region_name
+from peacemap.models import Sector
 from peacemap.public import consent
 from peacemap.public import view as public
 from peacemap.public.jsonld import organisation_jsonld
@@ -93,6 +94,7 @@ def organisation(slug):
         links=links,
         jsonld=organisation_jsonld(org, links, current_language()),
         places=visible_places(org),
+        sectors=[sector for sector in Sector if sector.value in (org.sectors or [])],
         contacts=public.contacts(org),
         verification=public.verification(org),
         confirmation=consent.confirmation(org),

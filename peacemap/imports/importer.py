@@ -334,6 +334,8 @@ def run(
                 if summary.rows % PROGRESS_EVERY == 0:
                     report("Importing", reading.done, reading.total)
             report("Importing", reading.total, reading.total)
+            if not summary.rows:
+                raise ImportFileError(f"the file has no data {summary.unit}s, only a header")
             importer.link_networks()
         _reindex_together()
     except readers.SheetError as error:
@@ -370,6 +372,10 @@ def _import_3w(handle, importer, reading, country, report):
         if summary.rows % PROGRESS_EVERY == 0:
             report("Reading", reading.done, reading.total)
     report("Reading", reading.total, reading.total)
+    if not summary.rows:
+        raise ImportFileError("the sheet has no data rows, only its header")
+    summary.unknown_types = dict(aggregator.unknown_types.most_common())
+    summary.unknown_sectors = dict(aggregator.unknown_sectors.most_common())
     kept, alternates, notes = grouping.group_variants(aggregator.organisations.values())
     for note in notes:
         importer.tell(note)

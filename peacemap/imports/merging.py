@@ -19,7 +19,7 @@ MIN_KEY = 3  # shorter names and acronyms ("CA", "CG") match too many organisati
 # What a row of our own export says of an organisation, field by field.
 ROW_FIELDS = (
     *("name", "acronym", "alternate_names", "type", "country", "founded_year", "language"),
-    *("themes", "member_of", "website", "identifiers"),
+    *("themes", "sectors", "member_of", "website", "identifiers"),
 )
 
 
@@ -140,6 +140,7 @@ def overlay_3w(org, payload):
     if current["type"] == "other":
         proposed["type"] = payload["type"]
     proposed["themes"] = sorted(set(current["themes"]) | set(payload["themes"]))
+    proposed["sectors"] = sorted(set(current["sectors"]) | set(payload.get("sectors") or []))
     have = {threew.place_key(spec) for spec in current["places"]}
     proposed["places"] = current["places"] + [
         spec for spec in payload["places"] if threew.place_key(spec) not in have

@@ -7,13 +7,14 @@ import io
 import itertools
 import json
 import re
+import xml.parsers.expat
 import zipfile
 from dataclasses import dataclass
 
-import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
 from peacemap.exports.columns import ORGANISATION_HXL
+from peacemap.imports import xlsx
 
 
 class ImportFileError(Exception):
@@ -50,13 +51,45 @@ def is_zip(handle):
     return start == b"PK\x03\x04"
 
 
+# Files that are no CSV, by their first bytes, and what to do with them.
+NOT_CSV = {
+    b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls): save it as .xlsx or CSV first",
+    b"%PDF": "a PDF document, not a spreadsheet",
+}
+
+
+def _utf16_without_bom(sample):
+    """The encoding ("utf-16-le" or "utf-16-be") when the sample looks like UTF-16 without a
+    byte order mark (most characters of a sheet are ASCII: every other byte is zero)."""
+    sample = sample[: len(sample) // 2 * 2][:4096]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if even > 3 * odd:
+        return "utf-16-be"
+    if odd > 3 * even:
+        return "utf-16-le"
+    return None
+
+
 def _sniff(handle):
-    """(encoding, delimiter): UTF-16 or UTF-8 by BOM, Windows-1252 when not UTF-8 (as Excel
-    saves CSV in French), and the most frequent of , ; tab on the first line."""
+    """(encoding, delimiter): UTF-16 by BOM or by its zero bytes, UTF-8, Windows-1252 when
+    not UTF-8 (as Excel saves CSV in French), and the most frequent of , ; tab on the
+    first line. SheetError when the file is no text at all."""
     sample = handle.read(65536)
     handle.seek(0)
+    for start, what in NOT_CSV.items():
+        if sample.startswith(start):
+            raise SheetError(f"this file is {what}")
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
+    elif _utf16_without_bom(sample):
+        encoding = _utf16_without_bom(sample)
+    elif b"\x00" in sample:
+        raise SheetError(
+            "cannot decode this file: it holds zero bytes, as no CSV text does (save it again "
+            "as CSV UTF-8)"
+        )
     else:
         encoding = "utf-8-sig"
         try:
@@ -91,40 +124,32 @@ def csv_rows(handle, reading):
             text.detach()  # the caller closes the file it opened
 
 
-def _cell_text(value):
-    """A spreadsheet cell as the text a CSV would hold (2024, not 2024.0)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
 def xlsx_rows(handle, reading, wanted=lambda header, tags: True):
     """(row number, cells) of the first worksheet whose header and HXL tags are `wanted`,
-    streamed (openpyxl's read-only mode never loads the whole sheet)."""
+    streamed (peacemap/imports/xlsx.py); a formula cell without a saved value comes as a
+    FormulaCell."""
     try:
-        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        book = xlsx.open_workbook(handle)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
         raise SheetError(f"not a readable XLSX file: {error}") from error
     try:
-        for sheet in book.worksheets:
-            first = [
-                (number, [_cell_text(value) for value in row])
-                for number, row in enumerate(sheet.iter_rows(max_row=2, values_only=True))
-            ]
+        for _name, path in book.sheets:
+            first = list(itertools.islice(_xlsx_rows(book, path), 2))
             if first and wanted(*split_header(first)[:2]):
                 break
         else:
             raise SheetError("no worksheet has the columns looked for")
-        reading.total = sheet.max_row or 0
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            reading.done = number
-            yield number, [_cell_text(value) for value in row]
+        yield from _xlsx_rows(book, path, reading)
     finally:
         book.close()
+
+
+def _xlsx_rows(book, path, reading=None):
+    """A worksheet's rows; SheetError when its XML is broken."""
+    try:
+        yield from xlsx.sheet_rows(book, path, reading)
+    except (xml.parsers.expat.ExpatError, KeyError, IndexError, ValueError) as error:
+        raise SheetError(f"not a readable XLSX sheet: {error}") from error
 
 
 def filled(rows):

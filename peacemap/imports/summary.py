@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from peacemap.imports.report import rejected_lines, unknown_lines
+
 
 @dataclass
 class Rejected:
@@ -24,6 +26,8 @@ class Summary:
     unchanged: int = 0
     merged: int = 0  # matched an existing organisation under another name or acronym
     protective: int = 0  # created from a 3W sheet, shown at the protective choices
+    unknown_types: dict = field(default_factory=dict)  # 3W type cells no table knows: rows
+    unknown_sectors: dict = field(default_factory=dict)  # 3W sector cells likewise
     rejected: list = field(default_factory=list)
     merges: list = field(default_factory=list)  # Notes: matched under another name
     grouped: list = field(default_factory=list)  # Notes: spellings of one organisation
@@ -60,7 +64,8 @@ class Summary:
                 if self.protective
                 else []
             ),
-            *(f"  {self.unit} {item.line}: {item.reason}" for item in self.rejected),
+            *rejected_lines(self.rejected, self.unit),
+            *unknown_lines(self),
         ]
         if self.superseded:
             lines.append(

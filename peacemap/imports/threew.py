@@ -19,70 +19,55 @@ from babel import Locale
 from babel.core import get_global
 
 from peacemap.imports.readers import parse_tag
+from peacemap.imports.vocabulary import organisation_type, sectors_and_themes
+from peacemap.imports.xlsx import FormulaCell
 from peacemap.places import regions
 from peacemap.places.gazetteer import fold
 from peacemap.places.service import named_key
 
-# Column roles and the header names (folded: lower case, no accents) that name them.
+# Column roles and the header names (folded: lower case, no accents, punctuation as spaces)
+# that name them: English and French forms, and OCHA's own names (admin1Pcod, Organisation
+# Accronyme...) for sheets without an HXL tag row.
 HEADERS = {
     "name": "organization | organisation | organization name | organisation name | partner | "
     "partner name | implementing partner | nom de l organisation | nom organisation | "
-    "nom de l organisme | partenaire | partenaire de mise en oeuvre | acteur",
+    "nom de l organisme | partenaire | partenaire de mise en oeuvre | acteur | org name | "
+    "nom organisation partenaire | nom du partenaire | nom partenaire | organisme | "
+    "nom de la structure | nom structure | structure | agency | agence | organisation nom",
     "acronym": "org acronym | organization acronym | organisation acronym | acronym | acronyme | "
-    "sigle | abbreviation | abreviation",
+    "sigle | abbreviation | abreviation | organisation accronyme | organization accronym | "
+    "accronyme | org accronyme | acronyme organisation | acronyme de l organisation | "
+    "sigle organisation | sigle de l organisation",
     "type": "type of organization | type of organisation | organization type | organisation type | "
     "org type | partner type | type d organisation | type de l organisation | type organisation | "
-    "type de partenaire | type",
+    "type de partenaire | type | type organization | type de structure | categorie | "
+    "categorie d organisation | type d acteur",
     "sector": "sector | sectors | project sector | cluster | secteur | secteurs | "
-    "secteur du projet | secteur d intervention",
-    "adm1_name": "state | region | admin1 | admin 1 | adm1 | admin1 name | province | etat",
+    "secteur du projet | secteur d intervention | clusters | sector cluster | secteur cluster | "
+    "cluster secteur | secteur d activite | sector name | nom secteur",
+    "adm1_name": "state | region | admin1 | admin 1 | adm1 | admin1 name | province | etat | "
+    "admin1name | admin1name fr | admin1 name fr | admin1 fr | nom region | region name",
     "adm1_code": "state pcode | state p code | region pcode | region p code | pcode region | "
-    "p code region | admin1 pcode | adm1 pcode | admin1pcode | code region",
-    "adm2_name": "lga | cercle | district | admin2 | adm2 | departement | prefecture",
+    "p code region | admin1 pcode | adm1 pcode | admin1pcode | code region | admin1pcod | "
+    "admin1 pcod | admin1 p code | adm1pcode | adm1 code | region code",
+    "adm2_name": "lga | cercle | district | admin2 | adm2 | departement | prefecture | "
+    "admin2name | admin2 name | admin2name fr | admin2 name fr | admin2 fr | nom cercle",
     "adm2_code": "lga pcode | lga p code | cercle pcode | pcode cercle | p code cercle | "
-    "district pcode | admin2 pcode | adm2 pcode | admin2pcode | code cercle",
-    "adm3_name": "commune | ward | admin3 | admin 3 | adm3 | admin3 name | sous prefecture",
-    "adm3_code": "commune pcode | commune p code | pcode commune | p code commune | "
-    "ward pcode | admin3 pcode | adm3 pcode | admin3pcode | code commune",
-    "country": "country code | code pays | iso3 | iso 3 | country iso3",
-}
-# OCHA organisation types (HDX "Organization Types" and what 3W sheets write) -> our types.
-TYPE_NAMES = {
-    "international_ngo": "INGO | International NGO | International non-governmental organisation | "
-    "International non-governmental organization | ONG internationale | ONGI | ONG-I | ONG Int",
-    "national_ngo": "NNGO | LNGO | National NGO | Local NGO | National non-governmental "
-    "organisation | National non-governmental organization | ONG nationale | ONG locale | "
-    "ONGN | ONG-N",
-    "government": "Govt | Gov | Government | Gouvernement | État | Embassy | Ambassade",
-    "multilateral": "UN Agency | UN | United Nations | Nations Unies | Agence ONU | Agence UN | "
-    "Agence des Nations Unies | Red Cross | Red Cross / Red Crescent | Croix-Rouge | "
-    "Croix-Rouge / Croissant-Rouge | RCRC | International Organization | "
-    "International Organisation | Organisation internationale",
-    "community_based": "CBO | Community-based organisation | Community-based organization | "
-    "Organisation communautaire de base | OCB",
-    "network": "Network | Réseau | Coalition",
-    "research": "Academic / Research | Academic | Research | Recherche | University",
-    "foundation": "Foundation | Fondation",
-}
-# OCHA clusters and areas of responsibility (English, French, acronyms) -> our theme slugs.
-# Service sectors (health, nutrition, WASH, food, shelter, logistics, education, camps) are
-# humanitarian work, not peacebuilding themes: they map to nothing.
-SECTOR_THEMES = {
-    "community-security": "Protection | PRO | Child Protection | Protection de l'enfance | "
-    "PRO-CPN | Protection of civilians | Protection des civils",
-    "women-peace-security": "Gender Based Violence | Violences basées sur le genre | PRO-GBV | "
-    "GBV | VBG",
-    "small-arms-control": "Mine Action | Action contre les mines | Lutte antimines | PRO-MIN",
-    "conflict-prevention": "Early Recovery | Relèvement rapide | Relèvement précoce | ERY | ERL | "
-    "Early Recovery and Livelihoods | Social cohesion | Cohésion sociale | "
-    "Early Recovery / Social cohesion | Peacebuilding | Consolidation de la paix | "
-    "Housing, Land and Property | Logement, terre, et biens | Logement, terre et biens | "
-    "PRO-HLP | HLP",
-    "dialogue-mediation": "Mediation | Médiation | Dialogue",
-    "civil-society-participation": "Coordination | Coordination and Common Services | "
-    "Coordination et services communs | CCS",
+    "district pcode | admin2 pcode | adm2 pcode | admin2pcode | code cercle | admin2pcod | "
+    "admin2 pcod | admin2 p code | adm2pcode | adm2 code | cercle code | cercle p code",
+    "adm3_name": "commune | ward | admin3 | admin 3 | adm3 | admin3name | admin3 name | "
+    "admin3name fr | admin3 name fr | nom commune | sous prefecture | arrondissement",
+    "adm3_code": "commune pcode | pcode commune | p code commune | commune p code | ward pcode | "
+    "admin3 pcode | adm3 pcode | admin3pcode | admin3pcod | admin3 pcod | admin3 p code | "
+    "adm3pcode | adm3 code | code commune | commune code",
+    "country": "country code | code pays | iso3 | iso 3 | country iso3 | admin0pcod | "
+    "admin0pcode | admin0 pcode | admin0 pcod | adm0 pcode | adm0 code | pays code | pcode pays",
 }
 ORG_NOT_NAME = {"acronym", "abbrev", "type", "code", "id"}
+# Cells a spreadsheet would run as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@")
+# The roles whose cells are read as text (a formula there is refused, not guessed).
+TEXT_ROLES = ("name", "acronym", "type", "sector", "adm1_name", "adm1_code")
 
 
 def _names(table):
@@ -91,23 +76,6 @@ def _names(table):
 
 
 HEADER_ROLES = _names(HEADERS)
-TYPES = _names(TYPE_NAMES)
-SECTORS = _names(SECTOR_THEMES)
-
-
-def organisation_type(text):
-    """Our organisation type for an OCHA type name ("INGO", "ONG nationale"...); else other."""
-    return TYPES.get(fold(text or ""), "other")
-
-
-def sector_themes(text):
-    """Theme slugs for a sector cell: the whole cell, else each part between ; , | or /."""
-    key = fold(text or "")
-    if not key:
-        return set()
-    if key in SECTORS:
-        return {SECTORS[key]}
-    return {SECTORS[fold(p)] for p in re.split(r"[;,|/]", text) if fold(p) in SECTORS}
 
 
 @cache
@@ -148,7 +116,7 @@ def _role_of_tag(tag, attributes):
         return "sector"
     if tag in ("#adm1", "#adm2", "#adm3"):
         return f"{tag[1:]}_{'code' if 'code' in attributes else 'name'}"
-    if tag == "#country" and "code" in attributes:
+    if tag in ("#country", "#adm0") and "code" in attributes:
         return "country"
     return None
 
@@ -183,6 +151,7 @@ class _Organisation:
     acronyms: Counter = field(default_factory=Counter)
     types: Counter = field(default_factory=Counter)
     countries: Counter = field(default_factory=Counter)
+    sectors: set = field(default_factory=set)
     themes: set = field(default_factory=set)
     places: dict = field(default_factory=dict)
 
@@ -196,7 +165,11 @@ class Aggregator:
         self.themes = themes
         self.country = country
         self.organisations = {}
+        self.unknown_types = Counter()  # type cells no table knows -> rows ("other")
+        self.unknown_sectors = Counter()  # sector cells naming no cluster or theme -> rows
         self._keys = {}  # raw name -> folded key, so each spelling is folded once
+        self._types = {}  # raw type cell -> (type, known)
+        self._sectors = {}  # raw sector cell -> (cluster codes, theme slugs)
         self._places = {}
 
     def _cell(self, cells, role):
@@ -205,12 +178,26 @@ class Aggregator:
         index = self.columns.get(role)
         if index is None or index >= len(cells):
             return ""
-        return " ".join((cells[index] or "").split())
+        cell = cells[index]
+        if cell is None:
+            return ""
+        if isinstance(cell, FormulaCell) and role in TEXT_ROLES:
+            raise ValueError(
+                f"cell {cell.ref} is a formula with no saved value ({cell.formula[:60]}): "
+                "open the file in Excel or LibreOffice and save it, or paste the values"
+            )
+        return " ".join(cell.split())
 
     def add(self, line, cells):
         """Take in one row; ValueError (the reason) when the row cannot be used."""
         name = self._cell(cells, "name")
         acronym = self._cell(cells, "acronym")
+        for role, text in (("organisation name", name), ("acronym", acronym)):
+            if text.startswith(FORMULA_START):
+                raise ValueError(
+                    f"the {role} starts with {text[0]!r}, as a spreadsheet formula does: "
+                    f"{text[:40]!r} is refused"
+                )
         name = name or acronym
         if not name:
             raise ValueError("no organisation name or acronym")
@@ -221,7 +208,7 @@ class Aggregator:
                 None,
                 (
                     country_code(self._cell(cells, role))
-                    for role in ("adm1_code", "adm2_code", "country")
+                    for role in ("adm1_code", "adm2_code", "adm3_code", "country")
                 ),
             ),
             None,
@@ -236,14 +223,31 @@ class Aggregator:
             org = self.organisations[key] = _Organisation(line, name)
         if acronym and acronym != name and len(acronym) <= 40:
             org.acronyms[acronym] += 1
-        org.types[organisation_type(self._cell(cells, "type"))] += 1
+        org.types[self._type(self._cell(cells, "type"))] += 1
         org.countries[country] += 1
-        org.themes |= sector_themes(self._cell(cells, "sector")) & self.themes
+        sector = self._cell(cells, "sector")
+        if sector:
+            if sector not in self._sectors:
+                self._sectors[sector] = sectors_and_themes(sector)
+            sectors, themes = self._sectors[sector]
+            if not sectors and not themes:
+                self.unknown_sectors[sector] += 1
+            org.sectors |= sectors
+            org.themes |= themes & self.themes
         units = tuple(self._cell(cells, role) for role in UNIT_ROLES)
         if any(units):
             spec = self._place(units, country)
             if spec is not None:
                 org.places.setdefault(place_key(spec), spec)
+
+    def _type(self, text):
+        """Our type for a type cell; a cell no table knows is counted for the summary."""
+        if text not in self._types:
+            self._types[text] = organisation_type(text)
+        found, known = self._types[text]
+        if not known:
+            self.unknown_types[text] += 1
+        return str(found)
 
     def _place(self, units, country):
         """The place spec of a row's finest administrative unit (each spelling worked out
@@ -313,6 +317,7 @@ def payload(org):
         "summary": {},
         "description": {},
         "themes": sorted(org.themes),
+        "sectors": sorted(org.sectors),
         "member_of": [],
         "places": sorted(org.places.values(), key=lambda spec: (spec["country"], spec["name"])),
         "location_precision": "region",

@@ -110,6 +110,8 @@ class Organisation(db.Model):
     acronym: Mapped[str | None] = mapped_column(String(40))
     alternate_names: Mapped[list] = mapped_column(JSONType, default=list)
     type: Mapped[OrganisationType] = mapped_column(enum_column(OrganisationType), index=True)
+    # OCHA cluster codes (enums.Sector) an OCHA 3W sheet gave it, sorted.
+    sectors: Mapped[list] = mapped_column(JSONType, default=list)
     # Texts per language, e.g. {"fr": "...", "en": "..."}; `language` is the original one.
     summary: Mapped[dict] = mapped_column(JSONType, default=dict)
     description: Mapped[dict] = mapped_column(JSONType, default=dict)

@@ -36,6 +36,29 @@ class OrganisationType(LabelledEnum):
     OTHER = "other", _l("Other")
 
 
+class Sector(LabelledEnum):
+    """OCHA/IASC humanitarian clusters and areas of responsibility: what a 3W sheet says an
+    organisation works on (peacemap/imports/vocabulary.py reads their names)."""
+
+    PROTECTION = "protection", _l("Protection")
+    CHILD_PROTECTION = "child_protection", _l("Child protection")
+    GBV = "gbv", _l("Gender-based violence")
+    MINE_ACTION = "mine_action", _l("Mine action")
+    HOUSING_LAND_PROPERTY = "housing_land_property", _l("Housing, land and property")
+    HEALTH = "health", _l("Health")
+    EDUCATION = "education", _l("Education")
+    FOOD_SECURITY = "food_security", _l("Food security")
+    NUTRITION = "nutrition", _l("Nutrition")
+    WASH = "wash", _l("Water, sanitation and hygiene")
+    SHELTER = "shelter", _l("Shelter and non-food items")
+    EARLY_RECOVERY = "early_recovery", _l("Early recovery")
+    LOGISTICS = "logistics", _l("Logistics")
+    CAMP_COORDINATION = "camp_coordination", _l("Camp coordination and management")
+    EMERGENCY_TELECOMS = "emergency_telecoms", _l("Emergency telecommunications")
+    COORDINATION = "coordination", _l("Coordination and common services")
+    MULTI_SECTOR = "multi_sector", _l("Multi-sector")
+
+
 class PublicationStatus(LabelledEnum):
     PUBLISHED = "published", _l("Published")
     UNPUBLISHED = "unpublished", _l("Unpublished")
