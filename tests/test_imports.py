@@ -570,3 +570,27 @@ def test_the_import_needs_a_csrf_token(client, login, themes):
     response = post_file(client, NIGERIA.read_bytes(), "nga.csv", token="")
     assert response.status_code == 400
     assert count(Submission) == 0
+
+
+def test_the_whole_nigeria_sheet_round_trip(import_file, themes, tmp_path):
+    """OCHA's full Nigeria 3W (Q4 2023, 9,366 rows; ../shared/fixtures): every row read, no
+    type or sector unknown, then our own export of the result imported back changes nothing."""
+    sheet = FIXTURES / "nga_3w_q4_2023.csv"
+    reason = "OCHA publishes this 3W sheet by state"
+    result = import_file(sheet, "3w", "--publish", "--precision", "region", "--reason", reason)
+    assert result.exit_code == 0, result.output[-2000:]
+    lines = result.output.splitlines()
+    assert "9366 lines read" in result.output and "rejected: 0" in lines, result.output[-2000:]
+    assert "unknown organisation types" not in result.output  # every type and sector known
+    assert "unknown sectors" not in result.output
+    orgs = db.session.scalars(select(Organisation)).all()
+    assert len(orgs) > 100
+    assert sum(bool(org.sectors) for org in orgs) == len(orgs)
+    assert sum(len(org.locations) for org in orgs) > len(orgs)  # states and LGAs kept
+    rows = export_rows(orgs)
+    path = tmp_path / "nigeria-export.csv"
+    write_csv(path, rows)
+    again = import_file(path, "csv", "--publish")
+    assert again.exit_code == 0, again.output[-2000:]
+    assert f"unchanged: {len(orgs)}" in again.output.splitlines(), again.output[-2000:]
+    assert public(export_rows(db.session.scalars(select(Organisation)).all())) == public(rows)
