@@ -167,6 +167,20 @@ def test_a_correction_through_the_form_marks_only_what_changed(
     rows = table(soup(client.get(f"/en/moderation/{submission.id}")))
     assert {key for key, (changed, _cells) in rows.items() if changed} == {"summary.en"}
     assert not rows["description.en"][0]  # the same text, its line breaks sent as CRLF
+    assert "\r" not in submission.payload["description"]["en"]  # stored with plain newlines
+
+
+def test_line_breaks_and_trailing_spaces_are_no_change(client, login, make_organisation):
+    org = make_organisation(slug="sipri", language="en", description={"en": "Line one.\nLine two."})
+    db.session.commit()
+    payload = moderation.current_payload(org)
+    payload["description"] = {"en": "Line one.  \r\nLine two.\r\n"}  # as an older form kept it
+    same = propose(payload, target=org)
+    payload["description"] = {"en": "Line one.\r\nLine 2."}
+    other = propose(payload, target=org)  # control
+    login()
+    assert not table(soup(client.get(f"/en/moderation/{same.id}")))["description.en"][0]
+    assert table(soup(client.get(f"/en/moderation/{other.id}")))["description.en"][0]
 
 
 def test_the_correction_form_asks_what_changed_and_why(client, login, make_organisation):
