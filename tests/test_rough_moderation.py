@@ -334,3 +334,22 @@ def test_tracking_names_no_record_that_left_the_site(client, make_organisation):
     db.session.commit()
     page = soup(fill_and_post(client, "/en/track", {"code": code}))
     assert "Hidden Group" not in page.select_one("dl.facts").get_text()
+
+
+def test_an_initiative_correction_that_changes_nothing_is_refused(
+    client, make_organisation, make_initiative
+):
+    lead = make_organisation(slug="alpha", name="Alpha")
+    make_initiative(
+        slug="dialogue",
+        organisations=[(lead, "lead")],
+        summary={"en": "A dialogue between farmers and herders."},
+        language="en",
+    )
+    db.session.commit()
+    url = "/en/initiatives/dialogue/suggest"
+    refused = fill_and_post(client, url, {"consent": "y"})
+    assert refused.status_code == 400 and soup(refused).select_one("#why-error")
+    sent = fill_and_post(client, url, {"end_date": "2030-01-01", "consent": "y"})  # control
+    assert sent.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(Submission)) == 1
