@@ -56,6 +56,8 @@ INITIATIVE_FIELDS = {
     "organisations": _l("Organisations"),
 }
 TEXT_FIELDS = ("title", "summary", "description")
+# What a payload without the key leaves as it is (apply_organisation).
+KEPT_WHEN_ABSENT = ("sectors", "member_of", "member_of_visibility")
 
 
 def organisation_payload(org):
@@ -292,6 +294,8 @@ def diff(fields, current, proposed):
     """
     rows = []
     for field, label in fields.items():
+        if field in KEPT_WHEN_ABSENT and field not in proposed:
+            continue  # applying the proposal leaves it as it is
         before = (current or {}).get(field)
         after = proposed.get(field)
         if field in TEXT_FIELDS:
@@ -299,10 +303,17 @@ def diff(fields, current, proposed):
             for lang in langs:
                 old = (before or {}).get(lang) or ""
                 new = (after or {}).get(lang) or ""
-                rows.append((f"{field}.{lang}", f"{label} ({lang})", old, new, old != new))
+                changed = _text(old) != _text(new)
+                rows.append((f"{field}.{lang}", f"{label} ({lang})", old, new, changed))
             continue
         rows.append((field, label, before, after, _normal(before) != _normal(after)))
     return rows
+
+
+def _text(text):
+    """A text as a reader sees it: browsers send a text area's line breaks as CRLF, and
+    spaces at the ends of lines show nothing, so neither counts as a change."""
+    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).strip()
 
 
 def _normal(value):

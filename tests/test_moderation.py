@@ -267,7 +267,7 @@ def test_correction_shows_a_diff_and_updates_the_record(client, login, make_orga
     login()
     page = soup(client.get(f"/en/moderation/{submission.id}"))
     changed = {
-        row.th.get_text(" ", strip=True): [td.get_text(strip=True) for td in row("td")]
+        row.th.get_text(" ", strip=True): [td.get_text().strip() for td in row("td")]
         for row in page.select("table.diff tr.changed")
     }
     assert changed == {"Summary (en) changed": ["Old summary.", "New summary."]}

@@ -756,7 +756,10 @@ def test_a_correction_does_not_show_or_drop_hidden_links(client, linked, login):
     from peacemap.models import Relationship
 
     sent = fill_and_post(
-        client, "/en/organisations/hidden-member/suggest", {"consent": "y", "networks": ""}
+        client,
+        "/en/organisations/hidden-member/suggest",
+        # Some change: a correction that changes nothing is refused (issue 21).
+        {"consent": "y", "networks": "", "acronym": "HM-ML"},
     )
     assert sent.status_code == 200, soup(sent).select_one(".error-summary")
     approve_the_one_submission(client, login)

@@ -118,6 +118,8 @@ def approve(submission, moderator, payload=None, note=None, wider_reason=None, o
     created or updated record (None for a report, which is only acknowledged).
     """
     if payload is not None:
+        if (submission.payload or {}).get("why"):  # the sender's note stays with the proposal
+            payload = {**payload, "why": submission.payload["why"]}
         if payload != submission.payload:
             audit.record(
                 moderator, "submission.edited", submission, before=submission.payload, after=payload

@@ -12,83 +12,26 @@ from peacemap import audit
 from peacemap.accounts.access import moderator_required
 from peacemap.directory.services import theme_options
 from peacemap.extensions import db
-from peacemap.i18n import country_name
 from peacemap.models import (
-    InitiativeRole,
-    InitiativeStatus,
     LinkVisibility,
-    LocationPrecision,
     Organisation,
-    OrganisationType,
     Submission,
     SubmissionKind,
     SubmissionState,
 )
 from peacemap.models.base import utcnow
-from peacemap.moderation import forms
+from peacemap.moderation import display, forms
 from peacemap.moderation import services as moderation
 from peacemap.moderation.blueprint import bp
 from peacemap.moderation.duplicates import likely_duplicates
 from peacemap.moderation.services import from_import
 from peacemap.pagination import paginate
-from peacemap.records import INITIATIVE_FIELDS, ORGANISATION_FIELDS, diff
+from peacemap.records import INITIATIVE_FIELDS, ORGANISATION_FIELDS
 
-CODED_FIELDS = {
-    "type": OrganisationType,
-    "location_precision": LocationPrecision,
-    "status": InitiativeStatus,
-}
 ApproveOrganisationForm, ApproveInitiativeForm = forms.approve_form_classes()
 BULK_BATCH = 20  # submissions decided per request of a bulk decision: each stays well under 2 s
 BULK_LIMIT = 2000  # submissions one bulk decision may carry from page to page
 OPEN = (SubmissionState.PENDING, SubmissionState.CHANGES_REQUESTED)
-
-
-def display_value(field, value):
-    """A payload value as a moderator reads it: labels instead of codes, as plain text (a
-    lazily translated label is a sequence to Jinja, which would list it letter by letter)."""
-    if value in (None, "", [], {}):
-        return value
-    if field == "country":
-        return str(country_name(value))
-    if field in CODED_FIELDS:
-        try:
-            return str(CODED_FIELDS[field](value).label)
-        except ValueError:
-            return value
-    if field == "places":
-        return [_place(spec) if isinstance(spec, dict) else str(spec) for spec in value]
-    if field == "themes":
-        labels = {slug: label for slug, label in theme_options()}
-        return [labels.get(slug, slug) for slug in value]
-    if field == "organisations":
-        roles = {role.value: role.label for role in InitiativeRole}
-        return [
-            f"{roles.get(item['role'], item['role'])}: {item['slug']}"
-            + _shown(item.get("visibility"))
-            for item in value
-        ]
-    if field == "member_of_visibility":
-        return [f"{slug}{_shown(choice)}" for slug, choice in sorted(value.items())]
-    return value
-
-
-def _place(spec):
-    """A proposed place as text: its name, its region and the P-codes it carries."""
-    name = spec.get("name") or spec.get("geonameid") or "?"
-    region = spec.get("admin1")
-    codes = [str(code) for key, code in sorted(spec.items()) if key.endswith("pcode") and code]
-    text = f"{name}, {region}" if region and region != name else str(name)
-    return f"{text} ({', '.join(codes)})" if codes else text
-
-
-def _shown(choice):
-    """' (not shown)' after a link that is not public, for the review page."""
-    try:
-        visibility = LinkVisibility(choice or "public")
-    except ValueError:
-        return f" ({choice})"
-    return "" if visibility == LinkVisibility.PUBLIC else f" ({visibility.label})"
 
 
 def _submission_or_404(submission_id):
@@ -219,10 +162,7 @@ def _review(submission, status=200, **forms_given):
         fields = {**fields, "sectors": _l("Sectors")}
     if submission.kind != SubmissionKind.REPORT:
         current = moderation.current_payload(target) if target is not None else {}
-        rows = [
-            (key, label, display_value(key, old), display_value(key, new), changed)
-            for key, label, old, new, changed in diff(fields, current, proposal)
-        ]
+        rows = display.rows(fields, current, proposal)
     duplicates = []
     if submission.kind == SubmissionKind.NEW_ORGANISATION:
         duplicates = likely_duplicates(submission.payload, exclude_id=submission.organisation_id)

@@ -101,10 +101,10 @@ class OtherLanguageFields:
 
     def _texts(self, name):
         """{language: text} of a text field, with its second-language version if any."""
-        texts = {self.language.data: (self[name].data or "").strip()}
+        texts = {self.language.data: _plain(self[name].data)}
         other = f"other_{name}"
         if self.other_language.data and other in self:
-            texts[self.other_language.data] = (self[other].data or "").strip()
+            texts[self.other_language.data] = _plain(self[other].data)
         return texts
 
     def _fill_other(self, payload, lang):
@@ -116,6 +116,11 @@ class OtherLanguageFields:
             for name in ("title", "summary", "description"):
                 if f"other_{name}" in self:
                     self[f"other_{name}"].data = (payload.get(name) or {}).get(code, "")
+
+
+def _plain(text):
+    """A text area's text with the line breaks browsers send as CRLF made plain newlines."""
+    return (text or "").replace("\r\n", "\n").strip()
 
 
 class PlacesMixin:

@@ -41,6 +41,7 @@ from peacemap.submissions.fields import (
 from peacemap.templating import web_url
 from peacemap.validators import EMAIL
 
+WHY_MAX = 1000  # characters of a correction's "what changed and why"
 IDENTIFIER = re.compile(r"^[A-Z]{2}-[A-Z0-9]{2,10}:\S{1,100}$")
 
 
@@ -319,6 +320,30 @@ class InitiativeSubmissionForm(InitiativeFields, SubmitterFields):
         _l("I confirm that the organisations involved agree to this information being published."),
         validators=[DataRequired(message=_l("Please confirm consent to publish."))],
     )
+
+
+class WhyMixin:
+    """A correction's note to the moderators: what changed and why (kept in the payload)."""
+
+    why = TextAreaField(
+        _l("What did you change, and why? (for the moderators, optional)"),
+        validators=[Optional(), Length(max=WHY_MAX)],
+    )
+
+    def payload(self):
+        payload = super().payload()
+        why = (self.why.data or "").replace("\r\n", "\n").strip()
+        if why:
+            payload["why"] = why
+        return payload
+
+
+class OrganisationCorrectionForm(WhyMixin, OrganisationSubmissionForm):
+    """A correction to an organisation's profile, proposed by the public."""
+
+
+class InitiativeCorrectionForm(WhyMixin, InitiativeSubmissionForm):
+    """A correction to an initiative, proposed by the public."""
 
 
 class ReportForm(FlaskForm):

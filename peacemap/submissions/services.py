@@ -17,12 +17,36 @@ from peacemap.extensions import db
 from peacemap.models import Submission, SubmissionState
 from peacemap.models.base import utcnow
 from peacemap.models.enums import DECIDED_STATES
+from peacemap.public import view as public
+from peacemap.records import INITIATIVE_FIELDS, ORGANISATION_FIELDS, diff
 
 OPEN_STATES = (SubmissionState.PENDING, SubmissionState.CHANGES_REQUESTED)
 
 
 class StateError(ValueError):
     """The submission is not in a state that allows this."""
+
+
+class Unchanged(ValueError):  # noqa: N818 (a refusal, as StateError)
+    """The revised version is the same as the one sent before."""
+
+
+def _fields(payload):
+    """The fields a diff compares (without their labels: no translation is needed here)."""
+    return dict.fromkeys(INITIATIVE_FIELDS if "title" in payload else ORGANISATION_FIELDS, "")
+
+
+def changes_anything(target, payload):
+    """Whether a correction of `target` (as the public form sends it) would change it."""
+    current = kinds.of(target).payload(target)
+    proposed = public.complete_correction(target, payload)
+    return any(row[-1] for row in diff(_fields(current), current, proposed))
+
+
+def same_payload(before, after):
+    """Whether two versions of a proposal say the same thing, field by field."""
+    before, after = before or {}, after or {}
+    return not any(row[-1] for row in diff(_fields(after), before, after))
 
 
 def new_form_token():
@@ -46,6 +70,12 @@ def normalise_code(code):
     """Upper-case, separators removed, look-alike digits read as the letters they resemble."""
     text = re.sub(r"[^A-Za-z0-9]", "", code or "").upper()
     return text.translate(str.maketrans({"0": "O", "1": "I", "8": "B"}))
+
+
+def grouped_code(code):
+    """A typed tracking code as the receipt showed it: four groups of five."""
+    text = normalise_code(code)
+    return "-".join(text[i : i + 5] for i in range(0, len(text), 5))
 
 
 def hash_code(code):
@@ -100,8 +130,11 @@ def revise(submission, payload):
     if submission.state != SubmissionState.CHANGES_REQUESTED:
         raise StateError("Only a submission with changes requested can be revised.")
     before = {"state": str(submission.state), "payload": submission.payload}
-    if "kept" in (submission.payload or {}):
-        payload = {**payload, "kept": submission.payload["kept"]}
+    if same_payload(submission.payload, payload):
+        raise Unchanged("The revised version is the same as the one sent before.")
+    for key in ("kept", "why"):  # what the revision form does not show stays
+        if key in (submission.payload or {}):
+            payload = {**payload, key: submission.payload[key]}
     submission.payload = payload
     submission.state = SubmissionState.PENDING
     audit.record(

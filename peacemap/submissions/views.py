@@ -16,7 +16,7 @@ from peacemap.models import (
 )
 from peacemap.owners import tokens as owner_tokens
 from peacemap.public import view as public
-from peacemap.submissions import forms
+from peacemap.submissions import forms, tracking
 from peacemap.submissions import services as submissions
 
 bp = Blueprint("submissions", __name__, url_prefix="/<lang_code>")
@@ -33,11 +33,15 @@ def track_limit():
 theme_options = directory.theme_options
 
 
-def _organisation_form(**kwargs):
+def _organisation_form(correction=False, **kwargs):
+    if correction:
+        return forms.OrganisationCorrectionForm(themes=theme_options(), **kwargs)
     return forms.OrganisationSubmissionForm(themes=theme_options(), **kwargs)
 
 
-def _initiative_form(**kwargs):
+def _initiative_form(correction=False, **kwargs):
+    if correction:
+        return forms.InitiativeCorrectionForm(themes=theme_options(), **kwargs)
     return forms.InitiativeSubmissionForm(themes=theme_options(), **kwargs)
 
 
@@ -58,7 +62,7 @@ def _receive(form, kind, template, target=None, **context):
         form.form_token.data = submissions.new_form_token()
     if request.method == "GET" and target is None and hasattr(form, "language"):
         form.language.data = current_language()
-    if request.method == "POST" and form.validate_on_submit():
+    if request.method == "POST" and form.validate_on_submit() and _changes(form, kind, target):
         if form.homepage.data:
             # A bot filled the hidden field: answer as if all went well, keep nothing.
             return render_template("submissions/receipt.html", code=None, submission=None)
@@ -93,6 +97,21 @@ def _receive(form, kind, template, target=None, **context):
         )
     status = 400 if request.method == "POST" else 200
     return render_template(template, form=form, target=target, kind=kind, **context), status
+
+
+def _changes(form, kind, target):
+    """False (with a message on the form) for a correction that changes nothing."""
+    if kind != SubmissionKind.CORRECTION or target is None:
+        return True
+    if submissions.changes_anything(target, {**form.payload(), "kept": public.kept_fields(target)}):
+        return True
+    form.why.errors.append(
+        _(
+            "Your version is the same as the published one: change what is wrong, "
+            "then send it again."
+        )
+    )
+    return False
 
 
 # The fields of each blank form (the includes of its template).
@@ -144,7 +163,7 @@ def _published(model, slug):
 def suggest_organisation(slug):
     """Suggest a correction to an organisation's profile."""
     org = _published(Organisation, slug)
-    form = _organisation_form()
+    form = _organisation_form(correction=True)
     if request.method == "GET":
         form.fill(public.correction_start(org), current_language())
     return _receive(
@@ -161,7 +180,7 @@ def suggest_organisation(slug):
 def suggest_initiative(slug):
     """Suggest a correction to an initiative."""
     item = _published(Initiative, slug)
-    form = _initiative_form()
+    form = _initiative_form(correction=True)
     if request.method == "GET":
         form.fill(public.correction_start(item), current_language())
     return _receive(
@@ -225,23 +244,33 @@ def _revision_form(submission, formdata=None):
 def track():
     """Enter a tracking code to see a submission's state and the moderators' message."""
     form = forms.TrackForm()
-    submission = None
+    submission = code = None
     if form.validate_on_submit():
         submission = submissions.find_by_code(form.code.data)
         if submission is None:
             form.code.errors.append(_("No submission has this code. Check it and try again."))
         else:
             session["tracked_submission"] = submission.id
+            code = submissions.grouped_code(form.code.data)
     elif request.method == "GET" and request.args.get("show"):
         submission = _tracked()
     status = 400 if request.method == "POST" and submission is None else 200
-    return render_template(
-        "submissions/track.html",
+    return _track_page(
+        submission,
         form=form,
-        submission=submission,
+        code=code,
         revision_form=_revision_form(submission) if _can_revise(submission) else None,
-        action_form=forms.TrackActionForm(),
     ), status
+
+
+def _track_page(submission, **context):
+    """The tracking page: the submission's state, its record, what was sent, the forms."""
+    context.setdefault("form", forms.TrackForm())
+    context.setdefault("action_form", forms.TrackActionForm())
+    if submission is not None:
+        context["record"] = tracking.record_of(submission)
+        context["sent"] = tracking.sent(submission)
+    return render_template("submissions/track.html", submission=submission, **context)
 
 
 def _can_revise(submission):
@@ -257,14 +286,14 @@ def revise():
         abort(403)
     form = _revision_form(submission, formdata=request.form)
     if form is None or not form.validate_on_submit():
-        return render_template(
-            "submissions/track.html",
-            form=forms.TrackForm(),
-            submission=submission,
-            revision_form=form,
-            action_form=forms.TrackActionForm(),
-        ), 400
-    submissions.revise(submission, form.payload())
+        return _track_page(submission, revision_form=form), 400
+    try:
+        submissions.revise(submission, form.payload())
+    except submissions.Unchanged:
+        form.form_errors.append(
+            _("This version is the same as the one you sent before: make the changes asked for.")
+        )
+        return _track_page(submission, revision_form=form), 400
     db.session.commit()
     return render_template("submissions/revised.html", submission=submission)
 
@@ -281,10 +310,4 @@ def withdraw():
     except submissions.StateError:
         abort(409)
     db.session.commit()
-    return render_template(
-        "submissions/track.html",
-        form=forms.TrackForm(),
-        submission=submission,
-        revision_form=None,
-        action_form=form,
-    )
+    return _track_page(submission, revision_form=None, action_form=form)
