@@ -261,9 +261,19 @@ def test_arabic_countries_in_arabic_order(client):
 
 
 def test_themes_in_the_language_order(client, make_theme):
-    for slug, fr in (("e", "Éducation à la paix"), ("d", "Droits humains"), ("f", "Femmes")):
-        make_theme(slug=slug, labels={"en": slug, "fr": fr, "ar": fr})
+    themes = [
+        ("a-women", 1, "Femmes", "النساء"),
+        ("b-education", 2, "Éducation à la paix", "التعليم من أجل السلام"),
+        ("c-rights", 3, "Droits humains", "حقوق الإنسان"),
+        ("d-dialogue", 4, "Dialogue", "الحوار"),
+    ]
+    for slug, position, fr, ar in themes:
+        make_theme(slug=slug, position=position, labels={"en": slug, "fr": fr, "ar": ar})
     db.session.commit()
     page = soup(client.get("/fr/submit/organisation"))
     labels = [label.text.strip() for label in page.select("#themes label")]
-    assert labels == ["Droits humains", "Éducation à la paix", "Femmes"]
+    # Not by position or slug (Femmes first), nor by code point (Éducation last).
+    assert labels == ["Dialogue", "Droits humains", "Éducation à la paix", "Femmes"]
+    page = soup(client.get("/ar/submit/organisation"))
+    labels = [label.text.strip() for label in page.select("#themes label")]
+    assert labels == ["التعليم من أجل السلام", "الحوار", "النساء", "حقوق الإنسان"]
