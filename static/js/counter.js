@@ -4,7 +4,8 @@
 (function () {
   "use strict";
 
-  var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
+  // Latin digits, as Babel writes the limit beside it (also on Arabic pages).
+  var numbers = new Intl.NumberFormat((document.documentElement.lang || "en") + "-u-nu-latn");
 
   function setUp(area) {
     var counter = document.getElementById(area.id + "-counter");
