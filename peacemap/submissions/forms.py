@@ -126,14 +126,9 @@ class OrganisationFields(OtherLanguageFields, PlacesMixin, FlaskForm):
         validators=[Optional(), Length(max=500)],
         render_kw={"autocomplete": "url", "placeholder": "https://"},
     )
-    email = EmailField(
-        _l("Email"),
-        validators=[Optional(), Length(max=254), EMAIL],
-        render_kw={"autocomplete": "off"},
-    )
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=254), EMAIL])
     phone = TelField(
         _l("Phone"),
-        render_kw={"autocomplete": "off"},
         validators=[
             Optional(),
             Length(max=50),
