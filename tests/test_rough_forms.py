@@ -117,7 +117,11 @@ def test_other_limited_forms_keep_their_error_page(client):
     assert fill_and_post(client, "/fr/track", data).status_code == 400
     response = fill_and_post(client, "/fr/track", data)
     assert response.status_code == 429
-    assert soup(response).select_one("html")["lang"] == "fr"
+    page = soup(response)
+    assert page.select_one("html")["lang"] == "fr"
+    detail = page.select_one("main").text
+    assert "Vous pourrez réessayer dans 1\u00a0heure." in detail
+    assert "per 1 hour" not in detail and "1 per" not in detail
 
 
 # -- One per line -----------------------------------------------------------------------------

@@ -6,12 +6,9 @@ response: the limit is tested before the view and deducted only for the right ou
 At a limit the form is shown again with everything typed (status 429) and a message, in the
 page's language, saying how many forms are accepted and when to try again."""
 
-import time
-
 from flask import current_app, g
-from flask_babel import format_decimal, format_timedelta, ngettext
-from flask_babel import gettext as _
 
+from peacemap import errors
 from peacemap.extensions import limiter
 
 
@@ -40,23 +37,5 @@ def limited(view):
 
 
 def remember(error):
-    """Keep, for the page shown again, what to tell about the limit `error` reached."""
-    item = error.limit.limit
-    breached = limiter.current_limit
-    period = item.get_expiry()
-    wait = breached.reset_at - time.time() if breached is not None else period
-    g.rate_limited = " ".join(
-        (
-            ngettext(
-                "At most %(count)s form can be sent from one connection in %(period)s.",
-                "At most %(count)s forms can be sent from one connection in %(period)s.",
-                item.amount,
-                count=format_decimal(item.amount),
-                period=format_timedelta(period),
-            ),
-            _(
-                "Nothing you typed is lost: it is below. You can send it again in %(time)s.",
-                time=format_timedelta(max(wait, 60)),
-            ),
-        )
-    )
+    """Keep, for the form shown again, what to tell about the limit `error` reached."""
+    g.rate_limited = errors.limit_message(error, kept=True)
