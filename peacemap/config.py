@@ -64,7 +64,18 @@ class Defaults:
     MAIL_USE_TLS = False
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
+    # Submissions accepted per address and form (offices share an address); POSTs refused for
+    # a mistake count apart, against a higher limit that only stops a script.
     SUBMISSION_RATE_LIMIT = "5 per hour;20 per day"
+    SUBMISSION_REJECTED_RATE_LIMIT = "30 per hour;100 per day"
+    # The country preselected on the submission forms, and the countries listed first (the
+    # 16 of West Africa, UN M49, with Mali, Burkina Faso and Niger outside ECOWAS since 2025,
+    # and Chad and Cameroon: the Lake Chad basin and the Sahel the listed groups work in).
+    DEFAULT_COUNTRY = "ML"
+    FIRST_COUNTRIES = (
+        "BJ", "BF", "CV", "CI", "GM", "GH", "GN", "GW", "LR", "ML", "MR", "NE", "NG", "SN",
+        "SL", "TG", "TD", "CM",
+    )  # fmt: skip
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"  # also the sign-in's code step
     # Moderators and admins see contacts that at-risk organisations keep private: every such
     # account must have a second factor (TOTP) before it reaches a moderator page.

@@ -1,11 +1,15 @@
 """Error pages in the site's style, JSON errors under /api/, and no stack trace to anyone."""
 
+import time
+
 from flask import Response, current_app, jsonify, render_template, request
+from flask_babel import format_decimal, format_timedelta, ngettext
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from peacemap.extensions import db
+from peacemap.extensions import db, limiter
 
 MESSAGES = {
     400: lambda: _("The request could not be understood. Please check the address or the form."),
@@ -42,6 +46,33 @@ def typed_text():
     ]
 
 
+def limit_message(error, kept=False):
+    """What to tell about a rate limit reached (a RateLimitExceeded), in the page's language:
+    how many requests it allows in what time, and when to try again (Babel's numbers and
+    durations, not the library's English "5 per 1 hour"). `kept`: the form is shown again."""
+    item = error.limit.limit
+    breached = limiter.current_limit
+    period = item.get_expiry()
+    wait = breached.reset_at - time.time() if breached is not None else period
+    return " ".join(
+        (
+            ngettext(
+                "At most %(count)s form can be sent from one connection in %(period)s.",
+                "At most %(count)s forms can be sent from one connection in %(period)s.",
+                item.amount,
+                count=format_decimal(item.amount),
+                period=format_timedelta(period),
+            ),
+            _(
+                "Nothing you typed is lost: it is below. You can send it again in %(time)s.",
+                time=format_timedelta(max(wait, 60)),
+            )
+            if kept
+            else _("You can try again in %(time)s.", time=format_timedelta(max(wait, 60))),
+        )
+    )
+
+
 def render_error(error):
     """Render an HTTP error as JSON for the API and as a page everywhere else."""
     code = error.code or 500
@@ -57,6 +88,8 @@ def render_error(error):
         response.status_code = code
         return response
     try:
+        if isinstance(error, RateLimitExceeded):  # not the library's English "5 per 1 hour"
+            detail = limit_message(error)
         typed = typed_text() if code in (429, 503) else []
         page = render_template(
             "errors/error.html", code=code, message=message, detail=detail, typed=typed

@@ -6,7 +6,7 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from peacemap.extensions import db
-from peacemap.i18n import localized
+from peacemap.i18n import collation_key, localized
 from peacemap.models import (
     Initiative,
     InitiativeOrganisation,
@@ -136,8 +136,10 @@ def all_themes():
 
 
 def theme_options():
-    """(slug, label in the page's language) of every theme, for the forms' theme choices."""
-    return [(theme.slug, localized(theme.labels).text) for theme in all_themes()]
+    """(slug, label in the page's language) of every theme, for the forms' theme choices,
+    in that language's collation order (a reader looks for a label, not a position)."""
+    options = [(theme.slug, localized(theme.labels).text) for theme in all_themes()]
+    return sorted(options, key=lambda option: collation_key(option[1]))
 
 
 def get_published_organisation(slug):

@@ -5,17 +5,21 @@ import functools
 import re
 
 from babel import Locale
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import SelectField, SelectMultipleField, TextAreaField, widgets
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
-from peacemap.i18n import LANGUAGE_NAMES, current_language
+from peacemap.i18n import LANGUAGE_NAMES, collation_key, current_language
 from peacemap.places import matching
 from peacemap.submissions import references
+from peacemap.validators import TextLimit
 
+# Long texts show their limit, and a counter with JavaScript (static/js/counter.js).
+COUNTED = {"data-counter": "on"}
 MAX_PLACES = 50
 MAX_ORGANISATIONS = 30
 
@@ -29,7 +33,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 def lines(text, limit, max_length):
     """Non-empty lines of a text area, stripped; raises when there are too many or too long."""
-    values = [line.strip() for line in re.split(r"[\n;]", text or "") if line.strip()]
+    values = [line.strip() for line in (text or "").splitlines() if line.strip()]
     if len(values) > limit:
         raise ValidationError(_("Enter at most %(num)s lines.", num=limit))
     if any(len(value) > max_length for value in values):
@@ -38,39 +42,62 @@ def lines(text, limit, max_length):
 
 
 def country_choices():
-    """Every country with its name in the page's language, sorted by that name."""
-    return list(_countries(current_language()))
+    """Every country with its name in the page's language: the region's countries first
+    (FIRST_COUNTRIES), then all the others, each group in the language's collation order."""
+    first = tuple(current_app.config["FIRST_COUNTRIES"])
+    labels = (_("West Africa and the Lake Chad basin"), _("All other countries"))
+    if not first:
+        labels = (None, None)  # one list, without groups
+    return [
+        SelectChoice(code, name, optgroup=labels[group])
+        for group, code, name in _countries(current_language(), first)
+    ]
 
 
 @functools.cache
-def _countries(lang):
+def _countries(lang, first):
     territories = Locale.parse(lang).territories
     codes = [code for code in territories if len(code) == 2 and code.isalpha() and code != "ZZ"]
+    # Not `casefold()`: code point order put Burundi before Bénin and Curaçao before Côte d'Ivoire.
+    ordered = sorted(codes, key=lambda code: collation_key(territories[code]))
     return tuple(
-        SelectChoice(code, territories[code])
-        for code in sorted(codes, key=lambda code: territories[code].casefold())
+        (0 if code in first else 1, code, territories[code])
+        for code in sorted(ordered, key=lambda code: code not in first)
     )
 
 
 class LongSelect(widgets.Select):
     """A select of a long, fixed list (the countries) whose options are rendered once per
     list and chosen value: WTForms renders each option on its own, which took 20 ms of the
-    submission form's 30 for 250 countries."""
+    submission form's 30 for 250 countries. Choices with an `optgroup` are grouped."""
 
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
-        choices = tuple((str(c.value), str(c.label), c.selected) for c in field.iter_choices())
+        groups = tuple(
+            (
+                str(group) if group is not None else None,
+                tuple((str(c.value), str(c.label), c.selected) for c in choices),
+            )
+            for group, choices in (
+                field.iter_groups() if field.has_groups() else [(None, field.iter_choices())]
+            )
+        )
         attributes = widgets.html_params(name=field.name, **kwargs)
         # html_params and _options escape every value.
-        return Markup(f"<select {attributes}>{_options(choices)}</select>")  # noqa: S704
+        return Markup(f"<select {attributes}>{_options(groups)}</select>")  # noqa: S704
 
 
 @functools.lru_cache(maxsize=32)
-def _options(choices):
-    return "".join(
-        f'<option{" selected" if selected else ""} value="{escape(value)}">{escape(label)}</option>'
-        for value, label, selected in choices
-    )
+def _options(groups):
+    html = []
+    for group, choices in groups:
+        options = "".join(
+            f'<option{" selected" if selected else ""} value="{escape(value)}">'
+            f"{escape(label)}</option>"
+            for value, label, selected in choices
+        )
+        html.append(f'<optgroup label="{escape(group)}">{options}</optgroup>' if group else options)
+    return "".join(html)
 
 
 def language_choices():
@@ -86,10 +113,14 @@ class OtherLanguageFields:
         default="",
     )
     other_summary = TextAreaField(
-        _l("Summary in the second language"), validators=[Optional(), Length(max=600)]
+        _l("Summary in the second language"),
+        validators=[Optional(), TextLimit(max=600)],
+        render_kw=COUNTED,
     )
     other_description = TextAreaField(
-        _l("Description in the second language"), validators=[Optional(), Length(max=10000)]
+        _l("Description in the second language"),
+        validators=[Optional(), TextLimit(max=10000)],
+        render_kw=COUNTED,
     )
 
     def validate_other_language(self, field):

@@ -3,18 +3,22 @@
 import re
 from datetime import date
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    EmailField,
     HiddenField,
     IntegerField,
     RadioField,
     SelectField,
     StringField,
+    TelField,
     TextAreaField,
+    URLField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -29,6 +33,7 @@ from wtforms.validators import (
 
 from peacemap.models import InitiativeStatus, LinkVisibility, LocationPrecision, OrganisationType
 from peacemap.submissions.fields import (
+    COUNTED,
     LongSelect,
     MultiCheckboxField,
     OrganisationsField,
@@ -39,7 +44,7 @@ from peacemap.submissions.fields import (
     lines,
 )
 from peacemap.templating import web_url
-from peacemap.validators import EMAIL
+from peacemap.validators import EMAIL, TextLimit
 
 WHY_MAX = 1000  # characters of a correction's "what changed and why"
 IDENTIFIER = re.compile(r"^[A-Z]{2}-[A-Z0-9]{2,10}:\S{1,100}$")
@@ -51,11 +56,14 @@ class SubmitterFields(FlaskForm):
     # Neither a name nor an address is needed: people who list a group at risk may not want
     # to be known, and nothing here depends on knowing them.
     submitter_name = StringField(
-        _l("Your name (optional)"), validators=[Optional(), Length(max=200)]
+        _l("Your name (optional)"),
+        validators=[Optional(), Length(max=200)],
+        render_kw={"autocomplete": "name"},
     )
-    submitter_email = StringField(
+    submitter_email = EmailField(
         _l("Your email (optional, to receive updates)"),
         validators=[Optional(), Length(max=254), EMAIL],
+        render_kw={"autocomplete": "email"},
     )
     submitter_role = StringField(
         _l("Your role or relationship to the organisation (optional)"),
@@ -69,19 +77,33 @@ class SubmitterFields(FlaskForm):
 class OrganisationFields(OtherLanguageFields, PlacesMixin, FlaskForm):
     """What describes an organisation: used by the public and by moderators."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(min=2, max=300)])
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(min=2, max=300)],
+        render_kw={"autocomplete": "organization"},
+    )
     acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=40)])
     alternate_names = TextAreaField(
         _l("Other names (one per line)"), validators=[Optional(), Length(max=3000)]
     )
     type = SelectField(_l("Type"), choices=OrganisationType.choices())
-    country = SelectField(_l("Country"), default="ML", widget=LongSelect())
-    founded_year = IntegerField(_l("Year founded"), validators=[Optional(), NumberRange(min=1800)])
+    country = SelectField(
+        _l("Country"), default=lambda: current_app.config["DEFAULT_COUNTRY"], widget=LongSelect()
+    )
+    founded_year = IntegerField(
+        _l("Year founded"),
+        validators=[Optional(), NumberRange(min=1800)],
+        render_kw={"inputmode": "numeric"},
+    )
     language = SelectField(_l("Language of the texts below"), choices=language_choices())
     summary = TextAreaField(
-        _l("Summary (one or two sentences)"), validators=[DataRequired(), Length(min=10, max=600)]
+        _l("Summary (one or two sentences)"),
+        validators=[DataRequired(), TextLimit(min=10, max=600)],
+        render_kw=COUNTED,
     )
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), TextLimit(max=10000)], render_kw=COUNTED
+    )
     themes = MultiCheckboxField(_l("Themes"), validate_choice=True)
     networks = OrganisationsField(_l("Networks it is a member of"), networks_only=True)
     networks_visibility = RadioField(
@@ -98,9 +120,15 @@ class OrganisationFields(OtherLanguageFields, PlacesMixin, FlaskForm):
         choices=LocationPrecision.choices(),
         default=LocationPrecision.COMMUNE.value,
     )
-    website = StringField(_l("Website"), validators=[Optional(), Length(max=500)])
-    email = StringField(_l("Email"), validators=[Optional(), Length(max=254), EMAIL])
-    phone = StringField(
+    # Typed inputs: phones show the keyboard that fits (@, digits, .com); the form is
+    # `novalidate`, so the server's messages, in the page's language, are the ones shown.
+    website = URLField(
+        _l("Website"),
+        validators=[Optional(), Length(max=500)],
+        render_kw={"autocomplete": "url", "placeholder": "https://"},
+    )
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=254), EMAIL])
+    phone = TelField(
         _l("Phone"),
         validators=[
             Optional(),
@@ -212,9 +240,13 @@ class InitiativeFields(OtherLanguageFields, PlacesMixin, FlaskForm):
     )
     language = SelectField(_l("Language of the texts below"), choices=language_choices())
     summary = TextAreaField(
-        _l("Summary (one or two sentences)"), validators=[DataRequired(), Length(min=10, max=600)]
+        _l("Summary (one or two sentences)"),
+        validators=[DataRequired(), TextLimit(min=10, max=600)],
+        render_kw=COUNTED,
     )
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), TextLimit(max=10000)], render_kw=COUNTED
+    )
     start_date = DateField(_l("Start date"), validators=[Optional()])
     end_date = DateField(_l("End date"), validators=[Optional()])
     status = SelectField(_l("Status"), choices=InitiativeStatus.choices())
@@ -360,14 +392,18 @@ class ReportForm(FlaskForm):
     )
     message = TextAreaField(
         _l("Explain, so that a moderator can check"),
-        validators=[DataRequired(), Length(min=10, max=3000)],
+        validators=[DataRequired(), TextLimit(min=10, max=3000)],
+        render_kw=COUNTED,
     )
     submitter_name = StringField(
-        _l("Your name (optional)"), validators=[Optional(), Length(max=200)]
+        _l("Your name (optional)"),
+        validators=[Optional(), Length(max=200)],
+        render_kw={"autocomplete": "name"},
     )
-    submitter_email = StringField(
+    submitter_email = EmailField(
         _l("Your email (optional, to receive updates)"),
         validators=[Optional(), Length(max=254), EMAIL],
+        render_kw={"autocomplete": "email"},
     )
     homepage = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=500)])
     form_token = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])

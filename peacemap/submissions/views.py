@@ -1,9 +1,12 @@
 """Public submission pages: choose, propose, correct, report, receipt, track."""
 
-from flask import Blueprint, abort, current_app, render_template, request, session
-from flask_babel import gettext as _
+import inspect
 
-from peacemap import fragments
+from flask import Blueprint, abort, current_app, g, render_template, request, session
+from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
+
+from peacemap import errors, fragments
 from peacemap.directory import services as directory
 from peacemap.extensions import db, limiter
 from peacemap.i18n import current_language
@@ -16,14 +19,10 @@ from peacemap.models import (
 )
 from peacemap.owners import tokens as owner_tokens
 from peacemap.public import view as public
-from peacemap.submissions import forms, tracking
+from peacemap.submissions import forms, limits, tracking
 from peacemap.submissions import services as submissions
 
 bp = Blueprint("submissions", __name__, url_prefix="/<lang_code>")
-
-
-def submission_limit():
-    return current_app.config["SUBMISSION_RATE_LIMIT"]
 
 
 def track_limit():
@@ -62,6 +61,9 @@ def _receive(form, kind, template, target=None, **context):
         form.form_token.data = submissions.new_form_token()
     if request.method == "GET" and target is None and hasattr(form, "language"):
         form.language.data = current_language()
+    if g.get("rate_limited"):
+        # A limit was reached before the view: the form again, as typed, with when to retry.
+        return render_template(template, form=form, target=target, kind=kind, **context), 429
     if request.method == "POST" and form.validate_on_submit() and _changes(form, kind, target):
         if form.homepage.data:
             # A bot filled the hidden field: answer as if all went well, keep nothing.
@@ -127,6 +129,28 @@ BLANK_FIELDS = {
 }
 
 
+# The forms shown again, with what was typed, when a submission limit is reached.
+FORMS = {
+    "submissions.organisation",
+    "submissions.initiative",
+    "submissions.suggest_organisation",
+    "submissions.suggest_initiative",
+    "submissions.report_organisation",
+    "submissions.report_initiative",
+}
+
+
+@bp.errorhandler(RateLimitExceeded)
+def rate_limited(error):
+    """The form as it was sent, with a message, instead of an error page that loses it."""
+    if request.endpoint not in FORMS:
+        return errors.render_error(error)
+    limits.remember(error)
+    # The view itself, without the limits' wrappers (which would test the limit again).
+    view = inspect.unwrap(current_app.view_functions[request.endpoint])
+    return view(**request.view_args)
+
+
 @bp.get("/submit")
 def choose():
     """What would you like to submit?"""
@@ -134,7 +158,7 @@ def choose():
 
 
 @bp.route("/submit/organisation", methods=["GET", "POST"])
-@limiter.limit(submission_limit, methods=["POST"])
+@limits.limited
 def organisation():
     """Propose a new organisation."""
     return _receive(
@@ -143,7 +167,7 @@ def organisation():
 
 
 @bp.route("/submit/initiative", methods=["GET", "POST"])
-@limiter.limit(submission_limit, methods=["POST"])
+@limits.limited
 def initiative():
     """Propose a new initiative."""
     return _receive(
@@ -159,7 +183,7 @@ def _published(model, slug):
 
 
 @bp.route("/organisations/<slug>/suggest", methods=["GET", "POST"])
-@limiter.limit(submission_limit, methods=["POST"])
+@limits.limited
 def suggest_organisation(slug):
     """Suggest a correction to an organisation's profile."""
     org = _published(Organisation, slug)
@@ -176,7 +200,7 @@ def suggest_organisation(slug):
 
 
 @bp.route("/initiatives/<slug>/suggest", methods=["GET", "POST"])
-@limiter.limit(submission_limit, methods=["POST"])
+@limits.limited
 def suggest_initiative(slug):
     """Suggest a correction to an initiative."""
     item = _published(Initiative, slug)
@@ -193,7 +217,7 @@ def suggest_initiative(slug):
 
 
 @bp.route("/organisations/<slug>/report", methods=["GET", "POST"])
-@limiter.limit(submission_limit, methods=["POST"])
+@limits.limited
 def report_organisation(slug):
     """Report a problem with an organisation's listing."""
     return _receive(
@@ -205,7 +229,7 @@ def report_organisation(slug):
 
 
 @bp.route("/initiatives/<slug>/report", methods=["GET", "POST"])
-@limiter.limit(submission_limit, methods=["POST"])
+@limits.limited
 def report_initiative(slug):
     """Report a problem with an initiative."""
     return _receive(
@@ -278,7 +302,7 @@ def _can_revise(submission):
 
 
 @bp.post("/track/revise")
-@limiter.limit(submission_limit)
+@limits.limited
 def revise():
     """Send a new version after the moderators asked for changes."""
     submission = _tracked()
