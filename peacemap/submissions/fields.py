@@ -7,6 +7,7 @@ import re
 from babel import Locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 from wtforms import SelectField, SelectMultipleField, TextAreaField, widgets
 from wtforms.fields.choices import SelectChoice
@@ -31,9 +32,17 @@ def lines(text, limit, max_length):
     """Non-empty lines of a text area, stripped; raises when there are too many or too long."""
     values = [line.strip() for line in re.split(r"[\n;]", text or "") if line.strip()]
     if len(values) > limit:
-        raise ValidationError(_("Enter at most %(num)s lines.", num=limit))
+        raise ValidationError(
+            ngettext("Enter at most %(num)s line.", "Enter at most %(num)s lines.", limit)
+        )
     if any(len(value) > max_length for value in values):
-        raise ValidationError(_("Each line can have at most %(num)s characters.", num=max_length))
+        raise ValidationError(
+            ngettext(
+                "Each line can have at most %(num)s character.",
+                "Each line can have at most %(num)s characters.",
+                max_length,
+            )
+        )
     return values
 
 
