@@ -48,7 +48,9 @@ def test_the_map_status_counts_in_arabic_plurals(page, live_server):
     text = status.inner_text()
     found = re.fullmatch(r"عرض (.+) و(.+?)\.(?: .*)?", text)
     assert found, text
-    for phrase, singular in zip(found.groups(), ("%(num)s organisation", "%(num)s initiative")):
+    for phrase, singular in zip(
+        found.groups(), ("%(num)s organisation", "%(num)s initiative"), strict=True
+    ):
         digits = re.search(r"\d+", phrase)
         if digits:
             assert phrase == arabic(singular, int(digits.group())), text
