@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
 
 from peacemap.demo import loader
 from peacemap.extensions import db
@@ -197,7 +198,7 @@ def test_counts_are_never_given_to_gettext():
     [(1, "منظمة واحدة"), (2, "منظمتان"), (4, "4 منظمات"), (11, "11 منظمة"), (100, "100 منظمة")],
 )
 def test_arabic_counts_take_the_plural_form_of_their_number(app, n, wording):
-    from flask_babel import force_locale, ngettext
+    from flask_babel import ngettext
 
     with app.test_request_context("/ar/"), force_locale("ar"):
         assert ngettext("%(num)s organisation", "%(num)s organisations", n) == wording
@@ -269,3 +270,20 @@ def test_no_other_names_line_when_they_are_all_its_own(client, make_organisation
     page = soup(client.get("/en/organisations/same"))
     assert page.select_one("h1").get_text(strip=True) == "Paix"  # control: the profile shows
     assert page.select_one(".alternate-names") is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "listed", "placed"),
+    [
+        ("en", "Gao, Kidal, and Mopti", "Gao, Gao, Mali"),
+        ("fr", "Gao, Kidal et Mopti", "Gao, Gao, Mali"),
+        ("ar", "Gao وKidal وMopti", "Gao، Gao، مالي"),
+    ],
+)
+def test_lists_and_places_are_joined_in_the_page_language(app, lang, listed, placed):
+    from peacemap.i18n import country_name, join_list, join_place
+
+    with app.test_request_context(f"/{lang}/"), force_locale(lang):
+        assert join_list(["Gao", "Kidal", "", "Mopti"]) == listed
+        assert join_place("Gao", "Gao", None, country_name("ML")) == placed
+        assert join_place(None, country_name("ML")) == country_name("ML")

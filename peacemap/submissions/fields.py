@@ -13,7 +13,7 @@ from wtforms import SelectField, SelectMultipleField, TextAreaField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-from peacemap.i18n import LANGUAGE_NAMES, current_language
+from peacemap.i18n import LANGUAGE_NAMES, current_language, join_list
 from peacemap.places import matching
 from peacemap.submissions import references
 
@@ -146,7 +146,7 @@ class PlacesMixin:
             raise ValidationError(
                 _(
                     "We could not find: %(names)s. Check the spelling or give a nearby town.",
-                    names=", ".join(missing),
+                    names=join_list(missing),
                 )
             )
         self.matched_places = found
@@ -189,7 +189,7 @@ class OrganisationsField(TextAreaField):
                 slugs.append(found[0].slug)
         self.data = slugs
         if missing:
-            names = ", ".join(missing)
+            names = join_list(missing)
             raise ValidationError(
                 _(
                     "No listed network is called: %(names)s. Add it first, or leave it out.",
