@@ -87,7 +87,7 @@ MARK = re.compile(r"[:;?!](?=\s|$|[)\]»”’\"]|[:;?!])")
 
 def typography_errors(text):
     """What breaks French typography in `text`: a mark : ; ? ! without a narrow no-break
-    space before it, « » without one inside."""
+    space before it, « » without one inside, or with more than that one space."""
     prose = NOT_PROSE.sub("x", text)
     errors = [
         f"{prose[max(0, m.start() - 12) : m.end()]!r}: {m.group()!r} needs U+202F before it"
@@ -96,6 +96,10 @@ def typography_errors(text):
     ]
     errors += [f"{prose!r}: « needs U+202F after it" for m in re.finditer("«(?!\u202f)", prose)]
     errors += [f"{prose!r}: » needs U+202F before it" for m in re.finditer("(?<!\u202f)»", prose)]
+    errors += [
+        f"{prose!r}: one U+202F, no other space, at {m.start()}"
+        for m in re.finditer("[ \u00a0\u202f]{2,}(?=[:;?!»])|(?<=«)[ \u00a0\u202f]{2,}", prose)
+    ]
     return errors
 
 
@@ -112,6 +116,8 @@ def typography_errors(text):
         "« Paix »",
         "«\u202fPaix »",
         "Erreur:\nfin",
+        "«\u202f\u202fPaix\u202f»",  # a space too many
+        "Fin \u202f!",
     ],
 )
 def test_the_typography_check_sees_each_mistake(text):
