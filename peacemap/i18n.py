@@ -1,12 +1,14 @@
 """Languages: the /<lang>/ URL prefix, locale selection, text direction, localized content."""
 
-import functools
 from dataclasses import dataclass
+from functools import cache
 
 import pyuca
 from babel import Locale
+from babel.lists import format_list
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from werkzeug.http import dump_cookie
 
 from peacemap.config import RTL_LANGUAGES
@@ -93,7 +95,7 @@ def country_name(code, lang=None):
     return territories.get(code.upper(), code.upper())
 
 
-@functools.cache
+@cache
 def _collator():
     return pyuca.Collator()  # reads the Unicode collation table once (about 0.3 s)
 
@@ -103,6 +105,37 @@ def collation_key(text):
     before Suède, Arabic in Arabic order (the Unicode Collation Algorithm's default table,
     which CLDR's French, English and Arabic orders leave as it is for names)."""
     return _collator().sort_key(text)
+
+
+def join_list(items, lang=None):
+    """Items joined as the page's language lists them ("A, B et C", "A وB وC"), by CLDR."""
+    return format_list([str(item) for item in items if item], locale=lang or current_language())
+
+
+def plural_examples(lang=None):
+    """[(CLDR plural category, a number in it)] of the page's language ("one": 1, "few": 3
+    ...): a page renders a count's message once per category for its scripts to choose from
+    with Intl.PluralRules, which names the same categories."""
+    return _plural_examples(lang or current_language())
+
+
+@cache
+def _plural_examples(lang):
+    rule = Locale.parse(lang).plural_form
+    examples = {}
+    for number in (*range(0, 1001), 1_000_000):
+        examples.setdefault(rule(number), number)
+    return tuple(examples.items())
+
+
+def join_place(*parts):
+    """A place with the areas it is in, smallest first ("Bamako، مالي"): the separator comes
+    from the catalogue, not a Latin comma in every language. Empty parts are left out."""
+    parts = [str(part) for part in parts if part]
+    label = parts[-1] if parts else ""
+    for part in reversed(parts[:-1]):
+        label = _("%(place)s, %(area)s", place=part, area=label)
+    return label
 
 
 def init_app(app):
@@ -154,6 +187,9 @@ def init_app(app):
             "country_name": country_name,
             "language_name": language_name,
             "region_name": region_name,
+            "join_list": join_list,
+            "join_place": join_place,
+            "plural_examples": plural_examples,
             "url_in_language": url_in_language,
             "url_with": url_with,
             "direction_of": direction_of,

@@ -141,7 +141,7 @@ def test_did_you_mean_and_helpful_empty_results(client, make_organisation, index
     make_organisation(name="Réseau pour la sécurité humaine")
     indexed()
     page = soup(client.get("/en/search?q=securty"))
-    assert page.select_one(".suggestion a").text == "securite"
+    assert page.select_one(".suggestion a").text == "sécurité"
     assert page.select_one(".empty")  # suggestions on what to do next
     assert names(client.get(page.select_one(".suggestion a")["href"])) == [
         "Réseau pour la sécurité humaine"

@@ -254,6 +254,7 @@ def test_the_one_pass_analyzer_gives_the_reference_chains_tokens():
     texts = naughty_strings() + [
         "Les organisations de la société civile à Tombouctou: l'ONG « Paix » des jeunes",
         "تُمْبُكْتُو جمعية الأمن والسلام",
+        "للسلام بالأمن وأمن منظمات المبادرات الوطنية ـالحقـ كتاب",
         "Réconciliation, réseaux d'alerte précoce and early-warning networks (2019)",
         "the of and a an",
     ]

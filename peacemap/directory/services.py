@@ -354,3 +354,16 @@ def initiative_organisations(initiative):
 # Public names for the shared filter conditions (the API's exports use them too).
 organisation_conditions = _organisation_conditions
 initiative_conditions = _initiative_conditions
+
+
+def other_names(org):
+    """The organisation's other names as its profile lists them: without its own name or
+    acronym (shown above them) and each once, whatever the case or spacing."""
+    seen = {" ".join(name.split()).casefold() for name in (org.name, org.acronym) if name}
+    names = []
+    for name in org.alternate_names or []:
+        key = " ".join(name.split()).casefold()
+        if key and key not in seen:
+            seen.add(key)
+            names.append(name.strip())
+    return names

@@ -91,6 +91,7 @@ def organisation(slug):
     return render_template(
         "directory/organisation.html",
         org=org,
+        other_names=services.other_names(org),
         links=links,
         jsonld=organisation_jsonld(org, links, current_language()),
         places=visible_places(org),

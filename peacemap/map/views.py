@@ -21,7 +21,7 @@ from peacemap import kinds
 from peacemap.directory import services as directory
 from peacemap.directory.forms import validated_query
 from peacemap.extensions import api_rate_limit, csrf, db, limiter
-from peacemap.i18n import country_name, current_language, localized, region_name
+from peacemap.i18n import country_name, current_language, join_place, localized, region_name
 from peacemap.map import features, listing, services
 from peacemap.map.forms import MapFilterForm, map_filters
 from peacemap.models import Initiative, Organisation
@@ -212,14 +212,10 @@ def popup(kind, record_id):
             "type": str(record.type.label) if is_org else str(record.status.label),
             "themes": [localized(theme.labels, lang).text for theme in record.themes],
             "places": [
-                ", ".join(
-                    part
-                    for part in (
-                        place.name,
-                        region_name(place.region, lang) if place.region != place.name else None,
-                        country_name(place.country, lang),
-                    )
-                    if part
+                join_place(
+                    place.name,
+                    region_name(place.region, lang) if place.region != place.name else None,
+                    country_name(place.country, lang),
                 )
                 for place in visible_places(record)
             ],

@@ -7,7 +7,7 @@ from whoosh.analysis import Analyzer, Filter, RegexTokenizer, StemFilter, StopFi
 from whoosh.analysis.acore import Token
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 
-from peacemap.search.text import normalise
+from peacemap.search.text import arabic_stem, normalise
 
 STOP_WORDS = (
     frozenset(stopwords_for_language("en"))
@@ -31,19 +31,33 @@ class NormaliseFilter(Filter):
                 yield token
 
 
+class ArabicStemFilter(Filter):
+    """Light-stem Arabic words (`text.arabic_stem`); other words pass as they are."""
+
+    is_morph = True  # left out, as the English stemmer is, when a query asks for no_morph
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if not token.stopped:
+                token.text = arabic_stem(token.text)
+            yield token
+
+
 def _tokens():
     # Apostrophes split words (l'ONG, l’ONG, lʼONG -> l, ong).
     return RegexTokenizer(WORD)
 
 
 def reference_text_analyzer():
-    """Tokenise, normalise, drop French and English stop words, stem (English), as a chain
-    of Whoosh filters: the definition `TextAnalyzer` reproduces in one pass."""
+    """Tokenise, normalise, drop French and English stop words, stem (English, and Arabic
+    lightly), as a chain of Whoosh filters: the definition `TextAnalyzer` reproduces in one
+    pass."""
     return (
         _tokens()
         | NormaliseFilter()
         | StopFilter(stoplist=STOP_WORDS, minsize=1)
         | StemFilter(lang="en", cachesize=50_000)
+        | ArabicStemFilter()
     )
 
 
@@ -51,9 +65,10 @@ _stem_word = lru_cache(maxsize=200_000)(stemmer_for_language("en"))
 
 
 def _stem(text):
-    """The English stem of a word. A number has no suffix to strip and is kept as it is:
-    a rebuild meets thousands of numbers found once, and the stemmer takes 20 µs a word."""
-    return text if text.isdigit() else _stem_word(text)
+    """The stem of a word: English (Porter), then Arabic (light). A number has no suffix to
+    strip and is kept as it is: a rebuild meets thousands of numbers found once, and the
+    stemmer takes 20 µs a word."""
+    return text if text.isdigit() else arabic_stem(_stem_word(text))
 
 
 class TextAnalyzer(Analyzer):
@@ -141,7 +156,7 @@ class _Whole:
 
 @cache
 def text_analyzer():
-    """Tokenise, normalise, drop French and English stop words, stem (Porter, English)."""
+    """Tokenise, normalise, drop French and English stop words, stem (English, Arabic)."""
     return TextAnalyzer()
 
 

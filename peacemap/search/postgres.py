@@ -1,7 +1,9 @@
 """Search on PostgreSQL's own full-text search, for several app servers sharing one database.
 
 Same behaviour as the Whoosh index: texts are normalised in Python first (accents, Arabic
-letter forms, -isation/-ization), then PostgreSQL's `english` configuration stems them into a
+letter forms, -isation/-ization) and Arabic words lightly stemmed (PostgreSQL's own `arabic`
+configuration would stem them otherwise than the Whoosh index), then PostgreSQL's `english`
+configuration stems the rest into a
 weighted tsvector (names weight A, the rest weight B) under a GIN index. Facets are GROUP BYs
 over the matched rows; "did you mean" compares unknown words with the indexed vocabulary.
 """
@@ -14,6 +16,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 
 from peacemap.extensions import db
 from peacemap.search.analysis import spelling_analyzer
+from peacemap.search.text import arabic_stem
 from peacemap.search.whoosh.index import FACETS, IndexUnavailable
 
 TABLE = "search_documents"
@@ -33,6 +36,12 @@ QUERY_TOKEN = re.compile(r'"[^"]*"|\(|\)|[^\s()"]+')
 def normalised(text):
     """Words as the index stores them before stemming: normalised, stop words dropped."""
     return " ".join(token.text for token in spelling_analyzer()(text or ""))
+
+
+def searched(text):
+    """Words as the index matches them: normalised, stop words dropped, Arabic stemmed (the
+    English stemming is PostgreSQL's)."""
+    return " ".join(arabic_stem(token.text) for token in spelling_analyzer()(text or ""))
 
 
 def _lexeme(word):
@@ -59,7 +68,7 @@ def tsquery(text, any_word=False):
             continue
         if part.startswith("-") and len(part) > 1:
             negate, part = True, part[1:]
-        words = normalised(part.strip('"')).split()
+        words = searched(part.strip('"')).split()
         if not words:
             continue
         term = " <-> ".join(_lexeme(word) for word in words)
@@ -161,8 +170,11 @@ class PostgresIndex:
         return facets
 
     def suggest(self, text):
+        """[(word as typed, close known word or None)] when some words of `text` are unknown
+        to the index, else None."""
         changed, words = False, []
-        for word in normalised(text).split():
+        for token in spelling_analyzer()(text or "", keeporiginal=True):
+            word, typed = token.text, token.original
             known = self._execute(
                 f"SELECT 1 FROM {self.table} WHERE :w = ANY(words) LIMIT 1", {"w": word}
             ).first()
@@ -174,9 +186,11 @@ class PostgresIndex:
                 ).scalars()
                 scored = sorted((damerau_levenshtein(word, c), c) for c in candidates)
                 if scored and scored[0][0] <= 2:
-                    word, changed = scored[0][1], True
-            words.append(word)
-        return " ".join(words) if changed else None
+                    words.append((typed, scored[0][1]))
+                    changed = True
+                    continue
+            words.append((typed, None))
+        return words if changed else None
 
     def stored_keys(self):
         if not self.exists():
@@ -191,8 +205,8 @@ class PostgresIndex:
             "verified": document["verified"],
             "sort_name": document["sort_name"],
             "updated": document["updated"],
-            "names": normalised(document["names"]),
-            "text": normalised(document["text"]),
+            "names": searched(document["names"]),
+            "text": searched(document["text"]),
             "words": sorted(set(normalised(document["spell"]).split())),
             **{name: [v for v in document[name].split(",") if v] for name in ARRAYS},
         }

@@ -70,7 +70,7 @@ def search(text, filters, page=1, per_page=20, sort="relevance", lang="fr"):
         expanded = expand_places(text)
         found, total, facets, query = index.search(expanded, filters, page, per_page, sort)
         terms = {token.text for token in text_analyzer()(expanded)}
-        suggestion = index.suggest(text) if text.strip() and total < 3 else None
+        suggestion = _better_spelling(index, text, filters, total) if total < 3 else None
     except IndexUnavailable as error:
         current_app.logger.warning("Search degraded to the database: %s", error)
         return _database_search(text, filters, page, per_page, truncated)
@@ -83,6 +83,31 @@ def search(text, filters, page=1, per_page=20, sort="relevance", lang="fr"):
     # Nor counted: a listing hidden a moment ago must not show as "1 result" with nothing.
     total -= len(found) - len(hits)
     return Results(hits, total, page, per_page, facets, suggestion, truncated=truncated)
+
+
+def _better_spelling(index, text, filters, total):
+    """ "Did you mean": the query with its words unknown to the index replaced by close known
+    ones, written as the records write them, only when it finds more than `total`."""
+    if not text.strip():
+        return None
+    corrected = index.suggest(text)  # [(word as typed, known word or None)], or None
+    if not corrected:
+        return None
+    suggestion = " ".join(_written(index, known) if known else typed for typed, known in corrected)
+    _found, better, _facets, _query = index.search(expand_places(suggestion), filters, 1, 1, "")
+    return suggestion if better > total else None
+
+
+def _written(index, word):
+    """A word of the spelling vocabulary (normalised: "securite", "الامن") as a record writes
+    it ("sécurité", "الأمن"): a suggestion never drops the accents or hamza people read."""
+    found, _total, _facets, _query = index.search(word, {}, 1, 5, "")
+    for kind, number in found:
+        for record in documents.published(kind, [number]):
+            for written in analysis._WORD.findall(documents.document(kind, record)["spell"]):
+                if analysis.spelling_word(written) == word:
+                    return written.lower()
+    return word
 
 
 def matching_ids(text, kind):
@@ -284,7 +309,13 @@ def erase(kind, record_id, others=()):
 def _forget_words():
     """Empty this process's caches of analysed words and parsed queries (an erased name may
     be among them)."""
-    for cached in (analysis.normalise, analysis._stem_word, analysis._indexed_form, _parse):
+    for cached in (
+        analysis.normalise,
+        analysis.arabic_stem,
+        analysis._stem_word,
+        analysis._indexed_form,
+        _parse,
+    ):
         cached.cache_clear()
 
 

@@ -8,12 +8,13 @@ from babel import Locale
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 from wtforms import SelectField, SelectMultipleField, TextAreaField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from peacemap.i18n import LANGUAGE_NAMES, collation_key, current_language
+from peacemap.i18n import LANGUAGE_NAMES, collation_key, current_language, join_list
 from peacemap.places import matching
 from peacemap.submissions import references
 from peacemap.validators import TextLimit
@@ -35,9 +36,17 @@ def lines(text, limit, max_length):
     """Non-empty lines of a text area, stripped; raises when there are too many or too long."""
     values = [line.strip() for line in (text or "").splitlines() if line.strip()]
     if len(values) > limit:
-        raise ValidationError(_("Enter at most %(num)s lines.", num=limit))
+        raise ValidationError(
+            ngettext("Enter at most %(num)s line.", "Enter at most %(num)s lines.", limit)
+        )
     if any(len(value) > max_length for value in values):
-        raise ValidationError(_("Each line can have at most %(num)s characters.", num=max_length))
+        raise ValidationError(
+            ngettext(
+                "Each line can have at most %(num)s character.",
+                "Each line can have at most %(num)s characters.",
+                max_length,
+            )
+        )
     return values
 
 
@@ -173,7 +182,7 @@ class PlacesMixin:
             raise ValidationError(
                 _(
                     "We could not find: %(names)s. Check the spelling or give a nearby town.",
-                    names=", ".join(missing),
+                    names=join_list(missing),
                 )
             )
         self.matched_places = found
@@ -216,7 +225,7 @@ class OrganisationsField(TextAreaField):
                 slugs.append(found[0].slug)
         self.data = slugs
         if missing:
-            names = ", ".join(missing)
+            names = join_list(missing)
             raise ValidationError(
                 _(
                     "No listed network is called: %(names)s. Add it first, or leave it out.",

@@ -4,7 +4,7 @@ the gazetteer and listed organisations (the moderators' record forms use them to
 from flask import Blueprint, abort, jsonify, request
 
 from peacemap.extensions import api_rate_limit, csrf, limiter
-from peacemap.i18n import country_name
+from peacemap.i18n import country_name, join_place
 from peacemap.places import matching
 from peacemap.submissions import references
 
@@ -54,6 +54,6 @@ def _suggestion(org):
     return {
         "slug": org.slug,
         "name": org.name,
-        "label": f"{name}, {country_name(org.country)}",
+        "label": join_place(name, country_name(org.country)),
         "line": references.line_for(org),
     }

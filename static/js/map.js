@@ -20,6 +20,20 @@
     return text;
   }
 
+  // Counts: the page gives each message once per plural category of its language (CLDR's,
+  // as Intl.PluralRules names them: data-count-group-one, data-count-group-few ...), with
+  // "{n}" where the number goes, formatted here with Latin digits as Babel does on the page.
+  var lang = document.documentElement.lang || "fr";
+  var plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang) : null;
+  var numbers = window.Intl ? new Intl.NumberFormat(lang + "-u-nu-latn") : null;
+
+  function counted(name, n) {
+    var key = "count" + name.charAt(0).toUpperCase() + name.slice(1);
+    var category = plurals ? plurals.select(n) : "other";
+    var text = data[key + category.charAt(0).toUpperCase() + category.slice(1)] || data[key + "Other"] || "{n}";
+    return text.replace("{n}", numbers ? numbers.format(n) : String(n));
+  }
+
   function parseBbox(text) {
     var parts = (text || "").split(",").map(Number);
     return parts.length === 4 && parts.every(isFinite) ? parts : null;
@@ -156,7 +170,7 @@
         if (meta.mode === "grouped") {
           var count = feature.properties.count;
           var b = feature.properties.bounds;
-          var marker = L.marker(at, { icon: groupIcon(count), title: label("group", { n: count }), alt: label("group", { n: count }), keyboard: true });
+          var marker = L.marker(at, { icon: groupIcon(count), title: counted("group", count), alt: counted("group", count), keyboard: true });
           marker.on("click keypress", function () {
             map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { maxZoom: map.getZoom() + 3 });
           });
@@ -201,7 +215,7 @@
 
   function report() {
     var grouped = layers.organisation.mode === "grouped" || layers.initiative.mode === "grouped";
-    status.textContent = label("shown", { organisations: layers.organisation.total, initiatives: layers.initiative.total }) +
+    status.textContent = label("shown", { organisations: counted("organisations", layers.organisation.total), initiatives: counted("initiatives", layers.initiative.total) }) +
       (grouped ? " " + label("grouped") : "");
   }
 

@@ -125,7 +125,7 @@ def test_clusters_render_and_a_popup_opens(page, big_map):
     clusters.first.wait_for()
     assert clusters.count() >= 5
     status = page.locator("#map-status")
-    expect(status).to_contain_text("20001 organisations")
+    expect(status).to_contain_text("20,001 organisations")  # formatted as Babel does
     assert "Grouped by area" in status.inner_text()
     # The basemap is drawn from the shipped outlines: no tile server is configured.
     assert page.locator(".leaflet-basemap-pane canvas").count() == 1

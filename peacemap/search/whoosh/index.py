@@ -204,19 +204,20 @@ class WhooshIndex:
         return {int(engine.stored_key(n).split(":")[1]) for n in iter_bits(matched)}
 
     def suggest(self, text):
-        """A corrected query when some of its words are unknown to the index, else None."""
+        """[(word as typed, close known word or None)] when some words of `text` are unknown
+        to the index, else None."""
         searcher = self.searcher()
         corrector = searcher.corrector("spell")
         reader = searcher.reader()
         changed, words = False, []
-        for token in spelling_analyzer()(text):
-            word = token.text
-            if reader.doc_frequency("spell", word) == 0:
-                found = corrector.suggest(word, limit=1, maxdist=2, prefix=1)
+        for token in spelling_analyzer()(text, keeporiginal=True):
+            known = None
+            if reader.doc_frequency("spell", token.text) == 0:
+                found = corrector.suggest(token.text, limit=1, maxdist=2, prefix=1)
                 if found:
-                    word, changed = found[0], True
-            words.append(word)
-        return " ".join(words) if changed else None
+                    known, changed = found[0], True
+            words.append((token.original, known))
+        return words if changed else None
 
     def stored_keys(self):
         """{doc id: updated} of everything in the live index (for `flask search check`)."""
