@@ -75,17 +75,7 @@ TAGS = [
     "#adm2 +code",
     "#status",
 ]
-KINDS_FR = ["Association", "Réseau", "Coalition", "Fondation", "Collectif", "Union", "Centre"]
-AIMS_FR = [
-    "pour la Paix",
-    "des Femmes Leaders",
-    "des Jeunes",
-    "pour le Développement Durable",
-    "de Médiation Communautaire",
-    "pour la Cohésion Sociale",
-    "pour l'Éducation des Filles",
-    "de Prévention des Conflits",
-]
+KINDS_FR, AIMS_FR = ocha_sheet.KINDS, ocha_sheet.AIMS  # one list of French name parts
 KINDS_EN = ["Foundation", "Initiative", "Network", "Centre", "Society", "Women Initiative"]
 WORDS_NG = ["Nasara", "Albarka", "Zumunta", "Hadin Kai", "Kanem", "Bulama", "Gidan", "Arewa"]
 TYPES = ["NNGO", "NNGO", "ONG nationale", "INGO", "ONG internationale", "Govt", "UN Agency", "CBO"]
