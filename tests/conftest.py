@@ -148,6 +148,17 @@ def fill_and_post(client, url, changes, selector="form[method=post]"):
     return client.post(action, data={k: v for k, v in data.items() if v is not None})
 
 
+def approve_on_review(client, submission_id, changes=None):
+    """Approve a submission as a signed-in moderator does: the review page's approve form with
+    the values it fills in, plus `changes`."""
+    return fill_and_post(
+        client,
+        f"/en/moderation/{submission_id}",
+        changes or {},
+        selector=f"form[action='/en/moderation/{submission_id}/approve']",
+    )
+
+
 _numbers = itertools.count(1)
 
 

@@ -20,7 +20,7 @@ from peacemap.models import AuditEvent, CrisisArea, Organisation, Submission, Us
 from peacemap.owners import tokens
 from peacemap.public import crisis
 from peacemap.search import service as search
-from tests.conftest import fill_and_post, soup
+from tests.conftest import approve_on_review, fill_and_post, soup
 
 # Sentinels: made-up words found nowhere else, so finding one in an answer can only be a leak.
 REGION = "Zentaregion"  # a first-level region of Mali, as the crisis record's place says
@@ -400,12 +400,7 @@ def test_a_correction_sent_during_a_crisis_keeps_what_it_was_not_shown(
     )
     assert sent.status_code == 200, soup(sent).select_one(".error-summary")
     submission = db.session.scalar(select(Submission))
-    approved = fill_and_post(
-        client,
-        f"/en/moderation/{submission.id}",
-        {},
-        selector=f"form[action='/en/moderation/{submission.id}/approve']",
-    )
+    approved = approve_on_review(client, submission.id)
     assert approved.status_code == 302, soup(approved).select_one(".error-summary")
     db.session.expire_all()
     org = db.session.get(Organisation, org.id)

@@ -23,7 +23,7 @@ from peacemap.models import (
 )
 from peacemap.moderation import services as moderation
 from peacemap.search import service as search
-from tests.conftest import fill_and_post, soup
+from tests.conftest import approve_on_review, fill_and_post, soup
 
 # Unique strings, each kept somewhere the erasure must reach. ASCII and lower-case in the
 # index, so one case-folded byte scan finds them in every store.
@@ -181,12 +181,7 @@ def erasable(app, client, login, make_organisation, make_location, make_initiati
     assert fill_and_post(visitor, "/fr/submit/organisation", FORM).status_code == 200
     submission = db.session.scalar(select(Submission).order_by(Submission.id.desc()))
     moderator = login()
-    approved = fill_and_post(
-        client,
-        f"/en/moderation/{submission.id}",
-        {},
-        selector=f"form[action='/en/moderation/{submission.id}/approve']",
-    )
+    approved = approve_on_review(client, submission.id)
     assert approved.status_code == 302
     org = db.session.scalar(select(Organisation).where(Organisation.name == NAME))
     assert org.slug == SLUG
@@ -297,12 +292,7 @@ def test_an_erased_record_is_in_no_file_index_cache_or_outbox(
     )
     assert sent.status_code == 200
     submission = db.session.scalar(select(Submission).order_by(Submission.id.desc()))
-    refused = fill_and_post(
-        client,
-        f"/en/moderation/{submission.id}",
-        {},
-        selector=f"form[action='/en/moderation/{submission.id}/approve']",
-    )
+    refused = approve_on_review(client, submission.id)
     assert refused.status_code == 400
     assert "asked not to be listed" in refused.get_data(as_text=True)
 

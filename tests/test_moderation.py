@@ -16,7 +16,7 @@ from peacemap.models import (
 from peacemap.models.base import utcnow
 from peacemap.moderation import services as moderation
 from peacemap.submissions import services as submissions
-from tests.conftest import fill_and_post, soup
+from tests.conftest import approve_on_review, fill_and_post, soup
 
 S = SubmissionState
 
@@ -208,11 +208,8 @@ def test_approve_publishes_with_revision_audit_and_mail(client, login, outbox):
     login()
     page = soup(client.get(f"/en/moderation/{submission.id}"))
     assert "Proposed record" in page.text
-    response = fill_and_post(
-        client,
-        f"/en/moderation/{submission.id}",
-        {"approve-name": "Réseau des Jeunes pour la Paix du Mali"},
-        selector=f"form[action='/en/moderation/{submission.id}/approve']",
+    response = approve_on_review(
+        client, submission.id, {"approve-name": "Réseau des Jeunes pour la Paix du Mali"}
     )
     assert response.status_code == 302
     org = db.session.scalar(select(Organisation))
@@ -271,12 +268,7 @@ def test_correction_shows_a_diff_and_updates_the_record(client, login, make_orga
         for row in page.select("table.diff tr.changed")
     }
     assert changed == {"Summary (en) changed": ["Old summary.", "New summary."]}
-    fill_and_post(
-        client,
-        f"/en/moderation/{submission.id}",
-        {},
-        selector=f"form[action='/en/moderation/{submission.id}/approve']",
-    )
+    approve_on_review(client, submission.id)
     db.session.refresh(org)
     assert org.summary == {"en": "New summary."}
     assert db.session.scalar(select(func.count()).select_from(Organisation)) == 1
@@ -314,12 +306,7 @@ def test_duplicates_found_across_case_and_accents_and_merged(client, login, make
         selector=f"form[action='/en/moderation/{by_acronym.id}/merge']",
     )
     assert response.status_code == 302
-    fill_and_post(
-        client,
-        f"/en/moderation/{by_acronym.id}",
-        {},
-        selector=f"form[action='/en/moderation/{by_acronym.id}/approve']",
-    )
+    approve_on_review(client, by_acronym.id)
     assert db.session.scalar(select(func.count()).select_from(Organisation)) == 2
     db.session.refresh(existing)
     assert existing.name == "conascipal"  # the proposal updated the existing record
@@ -382,12 +369,7 @@ def test_verify_unpublish_republish_and_rollback(client, login, make_organisatio
 
     payload = moderation.current_payload(org)
     submission = propose({**payload, "name": "WANEP renamed"}, kind="correction", target=org)
-    fill_and_post(
-        client,
-        f"/en/moderation/{submission.id}",
-        {},
-        selector=f"form[action='/en/moderation/{submission.id}/approve']",
-    )
+    approve_on_review(client, submission.id)
     db.session.refresh(org)
     assert org.name == "WANEP renamed"
     numbers = [r.number for r in db.session.scalars(select(Revision).order_by(Revision.number))]
@@ -424,12 +406,7 @@ def test_a_failing_side_effect_never_loses_a_decision(client, login, monkeypatch
     monkeypatch.setattr("peacemap.mail.send", broken)
     submission = propose(email="x@example.org")
     login()
-    response = fill_and_post(
-        client,
-        f"/en/moderation/{submission.id}",
-        {},
-        selector=f"form[action='/en/moderation/{submission.id}/approve']",
-    )
+    response = approve_on_review(client, submission.id)
     assert response.status_code == 302
     db.session.refresh(submission)
     assert submission.state == S.APPROVED
@@ -456,12 +433,11 @@ def test_new_member_of_a_network_appears_among_its_members(client, login, make_o
     submission = db.session.scalar(select(Submission))
     assert submission.payload["member_of"] == ["wanep"]
     login()
-    fill_and_post(
+    # Shown as sent before WANEP Mali confirms: the moderator says why that is safe.
+    approve_on_review(
         client,
-        f"/en/moderation/{submission.id}",
-        # Shown as sent before WANEP Mali confirms: the moderator says why that is safe.
+        submission.id,
         {"approve-wider_reason": "WANEP lists its Mali office on its own website."},
-        selector=f"form[action='/en/moderation/{submission.id}/approve']",
     )
     members = soup(client.get("/en/organisations/wanep")).select_one("#members").find_next("ul")
     assert "WANEP Mali" in members.text
@@ -525,12 +501,7 @@ def test_approving_a_new_initiative_links_its_organisations(client, login, make_
         kind="new_initiative",
     )
     login()
-    response = fill_and_post(
-        client,
-        f"/en/moderation/{submission.id}",
-        {},
-        selector=f"form[action='/en/moderation/{submission.id}/approve']",
-    )
+    response = approve_on_review(client, submission.id)
     assert response.status_code == 302
     page = soup(client.get("/en/initiatives/human-security-dialogues"))
     assert page.select_one("#role-lead").find_next("ul").text.strip() == "WANEP"

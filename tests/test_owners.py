@@ -19,7 +19,7 @@ from peacemap.models import (
     Submission,
 )
 from peacemap.models.base import utcnow
-from tests.conftest import fill_and_post, soup
+from tests.conftest import approve_on_review, fill_and_post, soup
 
 EMAIL = "bureau@sentinel-paix.example.org"
 PHONE = "+223 70 11 22 33"
@@ -75,11 +75,8 @@ def listed(app, client, login, wanep):
         if not getattr(client, "signed_in", False):
             login()
             client.signed_in = True
-        response = fill_and_post(
-            client,
-            f"/en/moderation/{submission.id}",
-            {"approve-wider_reason": reason} if reason else {},
-            selector=f"form[action='/en/moderation/{submission.id}/approve']",
+        response = approve_on_review(
+            client, submission.id, {"approve-wider_reason": reason} if reason else {}
         )
         assert response.status_code == 302, soup(response).select(".error")
         db.session.expire_all()
@@ -391,12 +388,7 @@ def test_an_organisation_that_hid_itself_is_not_listed_again_but_by_an_admin(
         },
     )
     submission = db.session.scalar(select(Submission).order_by(Submission.id.desc()))
-    refused = fill_and_post(
-        client,
-        f"/en/moderation/{submission.id}",
-        {},
-        selector=f"form[action='/en/moderation/{submission.id}/approve']",
-    )
+    refused = approve_on_review(client, submission.id)
     assert refused.status_code == 400
     assert "asked not to be listed" in refused.get_data(as_text=True)
     db.session.expire_all()
@@ -546,12 +538,7 @@ def test_a_new_contact_address_is_a_moderated_correction_and_the_old_one_is_told
     )
     submission = db.session.scalar(select(Submission).where(Submission.kind == "correction"))
     assert db.session.get(Organisation, org.id).email == EMAIL  # nothing changes before review
-    fill_and_post(
-        client,
-        f"/en/moderation/{submission.id}",
-        {},
-        selector=f"form[action='/en/moderation/{submission.id}/approve']",
-    )
+    approve_on_review(client, submission.id)
     db.session.expire_all()
     assert db.session.get(Organisation, org.id).email == "new-office@example.org"
     told = [m for m in outbox() if m["To"] == EMAIL and "a été changée" in m["Subject"]]

@@ -25,7 +25,7 @@ from peacemap.extensions import db
 from peacemap.models import CrisisArea, Organisation
 from peacemap.models.base import utcnow
 from peacemap.search import service as search
-from tests.conftest import fill_and_post, form_values, soup
+from tests.conftest import approve_on_review, fill_and_post, form_values, soup
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -454,12 +454,7 @@ def test_a_correction_keeps_what_it_was_not_shown_and_never_widens_it(
     assert approve["approve-email"] == HIDDEN["alpha"]["email"]  # kept, for the moderator
     assert approve["approve-location_precision"] == "region"
     assert "approve-contacts_public" not in approve
-    decided = fill_and_post(
-        client,
-        f"/en/moderation/{submission.id}",
-        {},
-        selector=f"form[action='/en/moderation/{submission.id}/approve']",
-    )
+    decided = approve_on_review(client, submission.id)
     assert decided.status_code == 302, soup(decided).select_one(".error-summary")
     db.session.expire_all()
     alpha = db.session.get(Organisation, alpha.id)
@@ -500,12 +495,7 @@ def approve_the_one_submission(client, login):
 
     login()
     submission = db.session.query(Submission).one()
-    approved = fill_and_post(
-        client,
-        f"/en/moderation/{submission.id}",
-        {},
-        selector=f"form[action='/en/moderation/{submission.id}/approve']",
-    )
+    approved = approve_on_review(client, submission.id)
     assert approved.status_code == 302, soup(approved).select_one(".error-summary")
     db.session.expire_all()
 

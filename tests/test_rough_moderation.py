@@ -9,7 +9,7 @@ from peacemap.extensions import db
 from peacemap.models import LinkVisibility, RelationshipKind, Submission, SubmissionState
 from peacemap.moderation import services as moderation
 from peacemap.submissions import services as submissions
-from tests.conftest import fill_and_post, soup, textarea_value
+from tests.conftest import approve_on_review, fill_and_post, soup, textarea_value
 
 S = SubmissionState
 
@@ -206,12 +206,7 @@ def test_the_correction_form_asks_what_changed_and_why(client, login, make_organ
     page = soup(client.get(f"/en/moderation/{submission.id}"))
     assert page.select_one("dd.why").get_text() == why
     assert not page.select("dd.why i")
-    fill_and_post(
-        client,
-        f"/en/moderation/{submission.id}",
-        {},
-        selector=f"form[action='/en/moderation/{submission.id}/approve']",
-    )
+    approve_on_review(client, submission.id)
     db.session.refresh(submission)
     assert submission.state == S.APPROVED and submission.payload["why"] == why
 

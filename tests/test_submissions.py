@@ -16,7 +16,7 @@ from peacemap.models import (
 )
 from peacemap.submissions import services
 from peacemap.submissions.views import _revision_form
-from tests.conftest import fill_and_post, form_values, soup, textarea_value
+from tests.conftest import approve_on_review, fill_and_post, form_values, soup, textarea_value
 
 NEW_ORG = {
     "name": "Association des Femmes pour la Paix de Ségou",
@@ -350,12 +350,7 @@ def test_submitters_can_write_in_two_languages(client, make_user, login):
     assert missing.status_code == 400
     assert "deuxième langue" in soup(missing).select_one("#other_language-error").text
     login()
-    fill_and_post(
-        client,
-        f"/en/moderation/{submission.id}",
-        {},
-        selector=f"form[action='/en/moderation/{submission.id}/approve']",
-    )
+    approve_on_review(client, submission.id)
     lead = soup(client.get("/ar/organisations/afps")).select_one(".lead")
     assert lead["lang"] == "ar" and "سيغو" in lead.text
     french = soup(client.get("/fr/organisations/afps")).select_one(".lead")
