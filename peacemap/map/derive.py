@@ -225,8 +225,9 @@ def read_places():
         return list(csv.DictReader(handle))
 
 
-def main(source=SOURCE):
-    """Write every piece of the basemap, and `static/map/index.json` which lists them."""
+def main(source=SOURCE, root=ROOT):
+    """Write every piece of the basemap under `root` (the repository by default), and
+    `static/map/index.json` which lists them."""
     source = Path(source)
     topology = json.loads((source / "countries-110m.json").read_text(encoding="utf-8"))
     world = decode(topology, "countries")
@@ -242,7 +243,8 @@ def main(source=SOURCE):
             rows.append((code, name, *inside_point(polygons)))
         elif name not in NAME_CODES:
             print(f"no ISO code for {name!r}", file=sys.stderr)
-    with open(ROOT / "peacemap/data/country_centres.csv", "w", encoding="utf-8", newline="") as out:
+    (root / "peacemap/data").mkdir(parents=True, exist_ok=True)
+    with open(root / "peacemap/data/country_centres.csv", "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["country", "name", "latitude", "longitude"])
         writer.writerows(sorted(rows))
@@ -262,8 +264,8 @@ def main(source=SOURCE):
         if feature["properties"]["name"] == "Mali":
             mali = geometry
     west_names = set(west_countries) | {"Côte d'Ivoire", "W. Sahara"}
-    target = ROOT / "static/map"
-    target.mkdir(exist_ok=True)
+    target = root / "static/map"
+    target.mkdir(parents=True, exist_ok=True)
     for old in target.glob("towns-*.geojson"):
         old.unlink()  # pieces are named by where they lie: a new cut leaves no stale piece
     others = {n: p for n, p in world.items() if n not in west_names}

@@ -16,6 +16,7 @@ from shapely.ops import polylabel
 
 TOLERANCE = 0.04  # degrees (about 4 km): the outlines are approximate anyway
 DIGITS = 2
+SMALL = 0.5  # square degrees: a région smaller than this gets no label of its own
 
 
 def admin1_regions(places, regions):
@@ -110,25 +111,18 @@ def features(country_geojson, places, regions):
     collection = []
     for region, geometry, capital in outlines(country_geojson, places, regions):
         polygons = []
-        for part in _parts(
-            shapely.geometry.polygon.orient(geometry, 1.0)
-            if geometry.geom_type == "Polygon"
-            else geometry
-        ):
-            part = shapely.geometry.polygon.orient(
-                part, 1.0
-            )  # RFC 7946: exterior counter-clockwise
+        for part in _parts(geometry):
+            part = shapely.geometry.polygon.orient(part, 1.0)  # RFC 7946 winding
             rings = [_ring(part.exterior.coords)] + [_ring(r.coords) for r in part.interiors]
             if len(rings[0]) >= 4:
                 polygons.append([r for r in rings if len(r) >= 4])
-        inside = polylabel(max(_parts(geometry), key=lambda p: p.area), tolerance=0.05)
-        # a small région's label sits on its capital (Bamako is a few kilometres across)
-        label = capital if geometry.area < 0.5 else inside
-        properties = {
-            "name": region.name,
-            **region.names,
-            "label": [round(label.x, DIGITS), round(label.y, DIGITS)],
-        }
+        properties = {"name": region.name, **region.names}
+        if geometry.area < SMALL:
+            # Bamako's District is a few kilometres across: its town's label names it.
+            label, properties["small"] = capital, True
+        else:
+            label = polylabel(max(_parts(geometry), key=lambda p: p.area), tolerance=0.05)
+        properties["label"] = [round(label.x, DIGITS), round(label.y, DIGITS)]
         collection.append(
             {
                 "type": "Feature",

@@ -10,8 +10,11 @@
   var MALI = [[10, -12.5], [25.1, 4.5]];
   var COUNTRIES_UNTIL = 6;   // country names give way to régions and towns beyond this zoom
   var REGIONS_FROM = 5;
-  var REGIONS_UNTIL = 10;
+  var REGIONS_UNTIL = 8;     // beyond, a région is wider than the view
   var MOST_TOWNS = 300;      // labels tried per view, the most populous first
+  // The language of a piece's plain `name`: GeoNames' (English or local) and the région
+  // table's (French official names).
+  var NAME_LANGUAGE = { country: "en", town: "en", region: "fr" };
   var outline = { interactive: false, color: "#7a8793", weight: 1, fillColor: "#eef1ea", fillOpacity: 1 };
   var regionLine = { interactive: false, color: "#8d7f99", weight: 1, dashArray: "4 3", fill: false };
 
@@ -71,6 +74,7 @@
         return getJSON(pieceUrl(list.regions)).then(function (geojson) {
           L.geoJSON(geojson, { style: regionLine, pane: "basemap", interactive: false }).addTo(map);
           geojson.features.forEach(function (feature) {
+            if (feature.properties.small) { return; }  // its town's label names it
             regions.push({ latlng: toLatLng(feature.properties.label), props: feature.properties, kind: "region", rank: 1e11 });
           });
           layout();
@@ -126,7 +130,7 @@
       var props = item.props;
       var label = document.createElement("span");
       label.className = "basemap-label basemap-" + item.kind;
-      var own = props[lang];
+      var own = props[lang] || (NAME_LANGUAGE[item.kind] === lang ? props.name : null);
       label.textContent = own || props.name;
       if (own) { label.lang = lang; }
       label.dir = own && lang === "ar" ? "rtl" : "auto";
