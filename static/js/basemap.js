@@ -35,6 +35,9 @@
     pane.classList.add("leaflet-zoom-hide");
     pane.setAttribute("aria-hidden", "true");  // the list below the map says where things are
 
+    // The attribution names its sources in the page's language: let its direction follow.
+    map.attributionControl.getContainer().dir = "auto";
+
     var countries = [];   // {latlng, props, rank}
     var regions = [];
     var towns = [];
