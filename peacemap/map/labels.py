@@ -10,11 +10,12 @@ from babel import Locale
 
 LANGUAGES = ("fr", "en", "ar")
 
-# Towns appear by population as the map zooms in: (first zoom, smallest population). At zoom
-# 5 West Africa fills a laptop screen and its ~300 cities of 100,000 people are what a reader
-# knows; at 7 a country fills it and towns of 20,000 (cercle and département seats) tell where
-# one is; from 9 (a view some 50 km across) every place the gazetteer has.
-BANDS = ((5, 100_000), (7, 20_000), (9, 0))
+# Towns appear by population as the map zooms in: (first zoom, smallest population). Zoom 5
+# is the first view of West Africa on a large screen, so its band stays light (the ~120 cities
+# of 250,000 people or more, 3 KB); at 6 the cities of 100,000 join; at 7 a country fills the
+# screen and towns of 20,000 (cercle and département seats) tell where one is; from 9 (a view
+# some 50 km across) every place the gazetteer has.
+BANDS = ((5, 250_000), (6, 100_000), (7, 20_000), (9, 0))
 # A piece holds at most this many towns: dense areas (Côte d'Ivoire has 5,000 villages in the
 # gazetteer) are cut into quarters of a 64-degree square until each piece is small.
 PIECE_LIMIT = 500
