@@ -80,13 +80,19 @@ def outlines(country_geojson, places, regions):
                 kept[name] = part
             else:
                 orphans.append(part)
-    for orphan in sorted(orphans, key=lambda p: (-p.area, p.centroid.x, p.centroid.y)):
-        touching = {
-            name: orphan.buffer(1e-6).intersection(part.boundary).length
-            for name, part in kept.items()
-        }
-        best = max(sorted(touching), key=lambda name: touching[name])
-        kept[best] = shapely.union_all([kept[best], orphan.buffer(1e-9)]).buffer(0)
+    # Each cut-off piece joins the région it shares the longest border with; a piece that
+    # touches only other cut-off pieces waits until one of them has joined.
+    orphans.sort(key=lambda p: (-p.area, p.centroid.x, p.centroid.y))
+    while orphans:
+        for orphan in orphans:
+            shared = {name: orphan.intersection(part).length for name, part in sorted(kept.items())}
+            best = max(shared, key=lambda name: shared[name])
+            if shared[best] > 0:
+                kept[best] = shapely.union_all([kept[best], orphan])
+                orphans.remove(orphan)
+                break
+        else:
+            break  # pieces touching no région (none in the shipped data) are left out
 
     names = sorted(kept)
     simplified = shapely.coverage_simplify([kept[name] for name in names], TOLERANCE)
