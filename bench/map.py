@@ -10,7 +10,8 @@ without network time):
   layer (`?view=map`, ids and points): time to produce them with the point cache cold and
   warm, their size raw and gzipped (level 6, as served), bytes per feature;
 - the map page's first view as a desktop (zoom 4) and a phone (zoom 3) load it: the page,
-  its CSS and scripts, the offline basemap and the first data request, gzipped.
+  its CSS and scripts, the offline basemap and the first data request, gzipped (and what a
+  large screen, which opens at zoom 5, adds: the basemap's index, régions and cities).
 """
 
 import gzip
@@ -146,7 +147,7 @@ def main():
         assets = [
             part.split('"')[0]
             for part in text.replace("href=", "src=").split('src="')[1:]
-            if part.split('"')[0].endswith((".css", ".js"))
+            if part.split('"')[0].split("?")[0].endswith((".css", ".js"))  # fingerprinted too
         ]
         asset_bytes = sum(len(timed(client, url, gz)[1].get_data()) for url in assets)
         basemap = len(timed(client, "/static/map/west-africa.geojson", gz)[1].get_data())
@@ -155,7 +156,12 @@ def main():
             f"  page: HTML {len(html) / 1e3:.1f} KB + {len(assets)} CSS/JS files "
             f"{asset_bytes / 1e3:.1f} KB = {page_bytes / 1e3:.1f} KB"
         )
-        print(f"  offline basemap (West Africa outlines): {basemap / 1e3:.1f} KB")
+        print(f"  offline basemap (West Africa outlines and names): {basemap / 1e3:.1f} KB")
+        zoom5 = sum(
+            len(timed(client, f"/static/map/{name}", gz)[1].get_data())
+            for name in ("index.json", "mali-regions.geojson", "towns-5-all.geojson")
+        )
+        print(f"  a large screen opens at zoom 5 and adds régions and cities: {zoom5 / 1e3:.1f} KB")
         for label, view in FIRST_VIEWS.items():
             url = f"/api/v1/organisations.geojson?lang=fr&view=map&{view}"
             services.clear_cache()

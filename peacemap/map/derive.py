@@ -1,21 +1,36 @@
-"""Make the map's shipped data from Natural Earth (public domain), run once by a developer.
+"""Make the map's shipped data, run by a developer when a source changes.
 
-    python -m peacemap.map.derive ../shared/fixtures/boundaries/natural-earth-world-atlas
+    python -m peacemap.map.derive [world-atlas folder, default peacemap/data/natural-earth]
 
 writes `peacemap/data/country_centres.csv` (a point inside each country, where country-level
-records are drawn) and the offline basemap `static/map/west-africa.geojson` (22 countries of
-the 1:50m layer) and `static/map/world.geojson` (every country, 1:110m), simplified and
-rounded so that the basemap costs little on a slow connection.
+records are drawn) and the offline basemap in `static/map/`: country outlines with their names
+(`west-africa.geojson`, 22 countries of Natural Earth's 1:50m layer; `world.geojson`, every
+other country at 1:110m), Mali's approximate région outlines (`mali-regions.geojson`,
+peacemap/map/region_outlines.py), towns by population band and area (`towns-*.geojson`,
+peacemap/map/labels.py) and `index.json`, which lists the pieces with their fingerprints.
+Everything is simplified and rounded so that the basemap costs little on a slow connection.
 """
 
 import csv
+import gzip
+import hashlib
 import json
 import sys
 from pathlib import Path
 
 from babel import Locale
 
+from peacemap.map import labels, region_outlines
+from peacemap.places import regions
+
 ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "peacemap/data/natural-earth"  # world-atlas 2.0.2, vendored with its LICENSE
+
+# French names GeoNames lists among a town's alternate names but does not use as its name
+# (its name is the English form); the région capitals take theirs from the région table.
+FRENCH = {
+    "2507480": "Alger",  # Algiers
+}
 
 # world-atlas names that Babel spells otherwise (ISO 3166-1 alpha-2 codes).
 NAME_CODES = {
@@ -183,7 +198,36 @@ def code_of(name, babel_codes):
     return babel_codes.get(name)
 
 
-def main(source):
+def write(target, filename, data):
+    """Write compact JSON; returns its fingerprint (as `peacemap.assets` computes it)."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, sort_keys=False)
+    raw = text.encode("utf-8")
+    (target / filename).write_bytes(raw)
+    print(f"{filename}: {len(raw)} bytes, {len(gzip.compress(raw, mtime=0))} gzipped")
+    return hashlib.sha256(raw).hexdigest()[:12]
+
+
+def label_countries(shapes, codes, centres):
+    """Give each country feature its code, names in every language and its label point."""
+    for feature in shapes["features"]:
+        code = codes.get(feature["properties"]["name"])
+        if code and code in centres:
+            names = {k: v for k, v in labels.country_names(code).items() if v}
+            latitude, longitude = centres[code]
+            feature["properties"].update(
+                code=code, **names, label=[round(longitude, 2), round(latitude, 2)]
+            )
+    return shapes
+
+
+def read_places():
+    with open(ROOT / "peacemap/data/geonames_west_africa.csv", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def main(source=SOURCE, root=ROOT):
+    """Write every piece of the basemap under `root` (the repository by default), and
+    `static/map/index.json` which lists them."""
     source = Path(source)
     topology = json.loads((source / "countries-110m.json").read_text(encoding="utf-8"))
     world = decode(topology, "countries")
@@ -191,19 +235,24 @@ def main(source):
         label: code for code, label in Locale("en").territories.items() if len(code) == 2
     }
     rows = []
+    codes = {}
     for name, polygons in sorted(world.items()):
         code = code_of(name, babel_codes)
         if code:
+            codes[name] = code
             rows.append((code, name, *inside_point(polygons)))
         elif name not in NAME_CODES:
             print(f"no ISO code for {name!r}", file=sys.stderr)
-    with open(ROOT / "peacemap/data/country_centres.csv", "w", encoding="utf-8", newline="") as out:
+    (root / "peacemap/data").mkdir(parents=True, exist_ok=True)
+    with open(root / "peacemap/data/country_centres.csv", "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["country", "name", "latitude", "longitude"])
         writer.writerows(sorted(rows))
+    centres = {code: (latitude, longitude) for code, _, latitude, longitude in rows}
 
     west = json.loads((source / "west_africa_sahel_ne50m.geojson").read_text(encoding="utf-8"))
     west_countries = {}
+    mali = None
     for feature in west["features"]:
         geometry = feature["geometry"]
         polygons = (
@@ -212,19 +261,41 @@ def main(source):
         west_countries[feature["properties"]["name"]] = [
             [[tuple(point) for point in ring] for ring in polygon] for polygon in polygons
         ]
+        if feature["properties"]["name"] == "Mali":
+            mali = geometry
     west_names = set(west_countries) | {"Côte d'Ivoire", "W. Sahara"}
-    target = ROOT / "static/map"
-    target.mkdir(exist_ok=True)
+    target = root / "static/map"
+    target.mkdir(parents=True, exist_ok=True)
+    for old in target.glob("towns-*.geojson"):
+        old.unlink()  # pieces are named by where they lie: a new cut leaves no stale piece
     others = {n: p for n, p in world.items() if n not in west_names}
+    index = {}
     for filename, countries, tolerance, digits, smallest in (
         ("west-africa.geojson", west_countries, 0.02, 2, 0.0),
         ("world.geojson", others, 0.3, 1, 1.0),
     ):
-        shapes = collection(countries, tolerance, digits, smallest)
-        text = json.dumps(shapes, separators=(",", ":"))
-        (target / filename).write_text(text, encoding="utf-8")
-        print(f"{filename}: {len(text)} bytes")
+        shapes = label_countries(collection(countries, tolerance, digits, smallest), codes, centres)
+        index[filename] = write(target, filename, shapes)
+
+    places = read_places()
+    mali_places = [p for p in places if p["countrycode"] == "ML"]
+    outlines = region_outlines.features(mali, mali_places, regions.table())
+    pieces = {"regions": write_piece(target, "mali-regions.geojson", outlines, index), "towns": []}
+    by_capital = {str(r.capital_geonameid): r for r in regions.table()}
+    for zoom, key, towns in labels.town_pieces(places, by_capital, FRENCH):
+        filename = f"towns-{zoom}-{key or 'all'}.geojson"
+        west_, south, east, north = labels.quadkey_box(key)
+        pieces["towns"].append(
+            [zoom, [west_, south, east, north], write_piece(target, filename, towns, index)]
+        )
+    write(target, "index.json", pieces)
+
+
+def write_piece(target, filename, data, index):
+    """Write a piece; its address relative to the index, with its fingerprint."""
+    index[filename] = write(target, filename, data)
+    return f"{filename}?v={index[filename]}"
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:2])

@@ -47,26 +47,9 @@
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution(data.attribution);
 
-  // Basemap: country outlines shipped with the site, under the tiles when there are tiles,
-  // so the map stays readable offline or when a tile fails to load.
-  map.createPane("basemap").style.zIndex = 150;
-  var outline = { pane: "basemap", interactive: false, color: "#7a8793", weight: 1, fillColor: "#eef1ea", fillOpacity: 1 };
-  var worldLoaded = false;
-
-  function addOutlines(url) {
-    return fetch(url).then(function (response) { return response.json(); })
-      .then(function (geojson) { L.geoJSON(geojson, { style: outline, pane: "basemap" }).addTo(map); })
-      .catch(function () { /* the data layers still show */ });
-  }
-
-  function loadWorldWhenNeeded() {
-    // The rest of the world is fetched only when the view leaves West Africa.
-    var west = L.latLngBounds(WEST_AFRICA).pad(0.2);
-    if (!worldLoaded && (map.getZoom() <= 2 || !west.contains(map.getCenter()))) {
-      worldLoaded = true;
-      addOutlines(data.world);
-    }
-  }
+  // Basemap: outlines and names shipped with the site (static/js/basemap.js), under the
+  // tiles when there are tiles, so the map stays readable offline or when a tile fails.
+  if (window.PeaceMapBasemap) { window.PeaceMapBasemap(map, data); }
 
   if (data.tiles) {
     L.tileLayer(data.tiles, { maxZoom: 18 }).addTo(map);
@@ -82,8 +65,6 @@
   } else {
     map.fitBounds(WEST_AFRICA);
   }
-  // Outlines and data in later tasks: the page answers input between them.
-  setTimeout(function () { addOutlines(data.basemap); loadWorldWhenNeeded(); }, 0);
 
   function icon(kind) {
     // A 24-pixel target (WCAG 2.5.8) around a 14-pixel dot.
@@ -240,7 +221,6 @@
   map.on("moveend", function () {
     var centre = map.getCenter();
     history.replaceState(null, "", "#" + map.getZoom() + "/" + centre.lat.toFixed(4) + "/" + centre.lng.toFixed(4));
-    loadWorldWhenNeeded();
     if (moved) { areaButton.hidden = false; }
     loadAll();
   });
