@@ -123,7 +123,7 @@ def _results_bounds(filters, version):
         return ""
     found = [point for kind in services.KINDS for point in services.points(kind, filters, version)]
     box = services.bounds(found)
-    return ",".join(f"{value:.5f}" for value in box) if box else ""
+    return ",".join(str(value) for value in box) if box else ""
 
 
 def _geojson(kind):
