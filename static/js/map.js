@@ -117,18 +117,26 @@
   }
 
   function popupOptions() {
-    // Always inside the map, even on a 320-pixel phone: narrow enough, scrolling when long.
+    // Always inside the map, even on a 320-pixel phone: narrow enough, scrolling when long,
+    // and inside the part of the map on screen when the page is wider than the screen.
     var size = map.getSize();
+    var box = element.getBoundingClientRect();
+    var screen = document.documentElement.clientWidth || window.innerWidth;
+    var left = Math.max(0, -box.left), right = Math.max(0, box.right - screen);
+    var width = size.x - left - right;
     return {
-      maxWidth: Math.max(120, Math.min(300, size.x - 60)),
-      minWidth: Math.min(160, size.x - 60),
+      maxWidth: Math.max(120, Math.min(300, width - 60)),
+      minWidth: Math.min(160, width - 60),
       maxHeight: Math.max(100, size.y - 90),
       autoPan: true,
-      autoPanPadding: [12, 12]
+      autoPanPaddingTopLeft: [12 + left, 12],
+      autoPanPaddingBottomRight: [12 + right, 12]
     };
   }
 
   function popupContent(marker, kind, id) {
+    // Sized when it opens (the map may have changed size since its marker was drawn).
+    L.setOptions(marker.getPopup(), popupOptions());
     var box = document.createElement("div");
     box.className = "popup";
     box.textContent = label("loading");
@@ -200,7 +208,6 @@
       var markers = [];
       var groups = this.groups;
       var areas = meta.areas || [];
-      var options = popupOptions();
       var records = {};  // what the status line counts: the records drawn (or grouped)
       var grouped = 0;
       geojson.features.forEach(function (feature) {
@@ -228,7 +235,7 @@
             alt: title,
             zIndexOffset: place ? -500 : 0  // a town's dot stays above its region's ring
           });
-          point.bindPopup(function () { return popupContent(point, kind, feature.id); }, options);
+          point.bindPopup(function () { return popupContent(point, kind, feature.id); });
           markers.push(point);
           records[feature.id] = true;
         }
