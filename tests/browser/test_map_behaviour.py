@@ -124,11 +124,22 @@ def _overlap(a, b):
     )
 
 
+STATUS_READY = """() => { const text = document.getElementById('map-status').textContent;
+    return text && !/…|\\.\\.\\./.test(text); }"""
+# Moves the map so that the lone marker sits just under the map's top edge, in the middle or
+# at the right end (under the layer box).
+MARKER_AT_TOP = """([lat, lon, where]) => {
+    const map = document.getElementById('map').leafletMap, size = map.getSize();
+    const at = map.latLngToContainerPoint([lat, lon]);
+    const x = where === 'top' ? size.x / 2 : size.x - 16;
+    map.panBy([at.x - x, at.y - 14], { animate: false }); }"""
+OPEN_POPUPS = """() => document.getElementById('map').leafletMap.eachLayer((layer) => {
+    if (layer.getPopup && layer.getPopup() && layer.getLatLng) { layer.openPopup(); } })"""
+
+
 def _wait_for_markers(page):
     page.locator(".leaflet-marker-icon").first.wait_for()
-    page.wait_for_function(
-        "() => !/…|\\.\\.\\./.test(document.getElementById('map-status').textContent) && document.getElementById('map-status').textContent"
-    )
+    page.wait_for_function(STATUS_READY)
 
 
 # -- popups that fit -----------------------------------------------------------------------------
@@ -143,25 +154,11 @@ def test_a_popup_near_the_edge_opens_fully_inside_the_map(
     _wait_for_markers(page)
     marker = page.locator(".leaflet-marker-icon.dot-organisation")
     assert marker.count() == 1
-    # Move the map so that the marker sits just under its top edge (and at its right end).
-    page.evaluate(
-        """(where) => {
-            const element = document.getElementById('map'), map = element.leafletMap;
-            const size = map.getSize();
-            const at = map.latLngToContainerPoint(%s);
-            const x = where === 'top' ? size.x / 2 : size.x - 16;
-            map.panBy([at.x - x, at.y - 14], { animate: false });
-        }"""
-        % list(NORTH),
-        where,
-    )
+    page.evaluate(MARKER_AT_TOP, [*NORTH, where])
     page.locator("#map").scroll_into_view_if_needed()
     layers = page.locator(".leaflet-control-layers")
     assert layers.is_visible()  # control: the layer box is there before a popup opens
-    page.evaluate(
-        """() => { const map = document.getElementById('map').leafletMap;
-                   map.eachLayer((layer) => { if (layer.getPopup && layer.getPopup() && layer.getLatLng) layer.openPopup(); }); }"""
-    )
+    page.evaluate(OPEN_POPUPS)
     popup = page.locator(".leaflet-popup")
     popup.get_by_role("link").wait_for()
     # Wait for the pan that brings it into view to end.
@@ -187,12 +184,7 @@ def test_a_marker_near_the_top_edge_opened_by_a_click(open_page, small_map):
     page = open_page(320, 640, "ar")
     page.goto(f"{small_map}/ar/map#9/{NORTH[0]}/{NORTH[1]}")
     _wait_for_markers(page)
-    page.evaluate(
-        """() => { const map = document.getElementById('map').leafletMap;
-                   const at = map.latLngToContainerPoint(%s);
-                   map.panBy([at.x - map.getSize().x / 2, at.y - 14], { animate: false }); }"""
-        % list(NORTH)
-    )
+    page.evaluate(MARKER_AT_TOP, [*NORTH, "top"])
     page.locator("#map").scroll_into_view_if_needed()
     page.locator(".leaflet-marker-icon.dot-organisation").click()
     page.locator(".leaflet-popup").get_by_role("link").wait_for()
