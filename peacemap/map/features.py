@@ -37,8 +37,14 @@ def paused_gc(function):
 
 
 @paused_gc
-def point_features(points, properties=None):
+def point_features(points, properties=None, areas=None):
     """A feature per point; `properties` maps an id to its properties (else empty).
+
+    With `areas` (a dict, filled here), a point that stands for a region or a country (its
+    `area`, see peacemap.public.places.public_spot) gets {"p": n}, n being the area's number
+    in `areas`: the map layer's only property, a few bytes on the few records not drawn at a
+    town, from which the page draws them as an area and names it (the names come once per
+    response, see `area_labels` in the views).
 
     These are plain mappings of the RFC 7946 shape, not geojson.Feature objects: the
     library validates every object it builds, which costs about 15 microseconds each, a
@@ -46,18 +52,23 @@ def point_features(points, properties=None):
     own validation and the GeoJSON JSON Schema instead.
     """
     shared = {}  # records at one place share one geometry: fewer objects to make
+    marks = {}  # and one {"p": n} per area
     features = []
-    for lon, lat, number in points:
+    for point in points:
+        lon, lat, number = point[0], point[1], point[2]
         geometry = shared.get((lon, lat))
         if geometry is None:
             geometry = shared[lon, lat] = {"type": "Point", "coordinates": [lon, lat]}
+        if properties:
+            extra = properties.get(number, {})
+        elif areas is not None and len(point) > 3 and point[3]:
+            extra = marks.get(point[3])
+            if extra is None:
+                extra = marks[point[3]] = {"p": areas.setdefault(point[3], len(areas))}
+        else:
+            extra = {}
         features.append(
-            {
-                "type": "Feature",
-                "id": number,
-                "geometry": geometry,
-                "properties": properties.get(number, {}) if properties else {},
-            }
+            {"type": "Feature", "id": number, "geometry": geometry, "properties": extra}
         )
     return features
 

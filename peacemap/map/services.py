@@ -1,6 +1,6 @@
 """Points for the map: which published records, drawn where, grouped how.
 
-Every point comes from the public view (`peacemap.public.places.public_point`), so a record
+Every point comes from the public view (`peacemap.public.places.public_spot`), so a record
 is never drawn more precisely than its owner agreed to, and a bounding box only ever tests
 those public points (testing raw coordinates would let anyone narrow down a hidden address
 box by box).
@@ -48,7 +48,7 @@ from peacemap.public.places import (
     in_country,
     place_rows,
     precision_column,
-    public_point,
+    public_spot,
     region_visible,
 )
 
@@ -70,11 +70,13 @@ class MapFilters:
 
 class Point(NamedTuple):
     """A record drawn at a public point (longitude and latitude already rounded); in this
-    order so that sorting points sorts them by place."""
+    order so that sorting points sorts them by place. `area` is () for a place itself, else
+    what the point stands for: ("r", country, region) or ("c", country) (`public_spot`)."""
 
     lon: float
     lat: float
     id: int
+    area: tuple = ()
 
 
 # -- the cache ---------------------------------------------------------------------------------
@@ -136,6 +138,15 @@ def points(kind, filters, version=None):
     if filters.bbox:
         found = [p for p in found if in_bbox(p.lon, p.lat, filters.bbox)]
     return found
+
+
+def bounds(found):
+    """[west, south, east, north] around `found` points, or None when there are none."""
+    if not found:
+        return None
+    lons = [point.lon for point in found]
+    lats = [point.lat for point in found]
+    return [min(lons), min(lats), max(lons), max(lats)]
 
 
 def in_bbox(lon, lat, bbox):
@@ -207,11 +218,11 @@ def _compute_points(kind, filters):
             ):
                 at = None  # only the places in the chosen region or country
             else:
-                at = public_point(place, agreed, country_of_record)
+                at = public_spot(place, agreed, country_of_record)
             memo[key] = at
-        if at is not None and (record_id, at) not in seen:
-            seen.add((record_id, at))
-            found.append(Point(at[0], at[1], record_id))
+        if at is not None and (record_id, at[:2]) not in seen:
+            seen.add((record_id, at[:2]))
+            found.append(Point(at[0], at[1], record_id, at[2]))
     found.sort()  # by place: records at one place side by side compress well
     return found
 

@@ -97,6 +97,7 @@ def page():
     regions, without_region = listing.mali_regions(filters, version)
     return render_template(
         "map/map.html",
+        results_bounds=_results_bounds(filters, version),
         geo_args={
             name: request.args[name]
             for name in ("q", "country", "region", "theme", "type", "year")
@@ -112,6 +113,17 @@ def page():
         regions=regions,
         without_region=without_region,
     )
+
+
+def _results_bounds(filters, version):
+    """ "west,south,east,north" around the public points of the records the filters find, for
+    the map to show them first; "" without filters (the map shows West Africa) or with an
+    area (the map shows the area)."""
+    if filters.bbox or filters == services.MapFilters():
+        return ""
+    found = [point for kind in services.KINDS for point in services.points(kind, filters, version)]
+    box = services.bounds(found)
+    return ",".join(str(value) for value in box) if box else ""
 
 
 def _geojson(kind):
@@ -134,32 +146,59 @@ def _geojson(kind):
         return _respond(body, version)
     if form.zoom.data is None:  # the whole layer: no viewport to fill
         found = services.points(kind, filters, version)
-        body = features.collection(
-            features.point_features(found), peacemap={"mode": "all", "total": len(found)}
-        )
-        return _respond(body, version)
+        return _respond(_layer(found, "all", lang), version)
     limit = current_app.config["MAP_POINT_LIMIT"]
     everywhere = services.places(kind, replace(filters, bbox=None), version)
     if sum(place[2] for place in everywhere) <= limit:
         found = services.points(kind, replace(filters, bbox=None), version)
-        body = features.collection(
-            features.point_features(found), peacemap={"mode": "all", "total": len(found)}
-        )
-        return _respond(body, version)
+        return _respond(_layer(found, "all", lang), version)
     in_view = services.places(kind, filters, version)
     shown = sum(place[2] for place in in_view)
     close_up = form.zoom.data >= current_app.config["MAP_POINTS_ZOOM"] and filters.bbox
     if shown <= limit or close_up:
-        found = services.points(kind, filters, version)
-        body = features.collection(
-            features.point_features(found), peacemap={"mode": "points", "total": len(found)}
-        )
+        body = _layer(services.points(kind, filters, version), "points", lang)
     else:
         body = features.collection(
             features.grouped_features(in_view, form.zoom.data),
             peacemap={"mode": "grouped", "total": shown},
         )
     return _respond(body, version)
+
+
+def _layer(found, mode, lang):
+    """The map layer of `found` points: ids and points, and the names of the areas (regions,
+    countries) that some points stand for, once each: [["r", "Somewhere in the Gao region"]]."""
+    areas = {}
+    body = features.collection(
+        features.point_features(found, areas=areas), peacemap={"mode": mode, "total": len(found)}
+    )
+    if areas:
+        body["peacemap"]["areas"] = [[area[0], area_label(area, lang)] for area in areas]
+    return body
+
+
+def area_label(area, lang):
+    """What a point standing for an area says: "Somewhere in the Gao region" ("r", country,
+    region) or "Somewhere in Mali" ("c", country)."""
+    if area[0] == "r":
+        return _("Somewhere in the %(region)s region", region=region_name(area[2], lang))
+    return _("Somewhere in %(country)s", country=country_name(area[1], lang))
+
+
+def place_label(place, lang):
+    """A public place as a popup says it: "Gao, Mali", "Somewhere in the Gao region, Mali",
+    "Somewhere in Mali"."""
+    if place.name:
+        return join_place(
+            place.name,
+            region_name(place.region, lang) if place.region != place.name else None,
+            country_name(place.country, lang),
+        )
+    if place.region:
+        return join_place(
+            area_label(("r", place.country, place.region), lang), country_name(place.country, lang)
+        )
+    return area_label(("c", place.country), lang)
 
 
 def _respond(body, version):
@@ -211,14 +250,7 @@ def popup(kind, record_id):
             "acronym": record.acronym if is_org else None,
             "type": str(record.type.label) if is_org else str(record.status.label),
             "themes": [localized(theme.labels, lang).text for theme in record.themes],
-            "places": [
-                join_place(
-                    place.name,
-                    region_name(place.region, lang) if place.region != place.name else None,
-                    country_name(place.country, lang),
-                )
-                for place in visible_places(record)
-            ],
+            "places": [place_label(place, lang) for place in visible_places(record)],
             "url": url_for(
                 "directory.organisation" if is_org else "directory.initiative",
                 slug=record.slug,

@@ -111,14 +111,25 @@ def public_point(location, precision, country=None):
     `location` needs country, admin1, latitude, longitude and geonameid attributes; None
     (a record without places) can only be drawn at its `country`'s centre.
     """
+    spot = public_spot(location, precision, country)
+    return spot[:2] if spot else None
+
+
+def public_spot(location, precision, country=None):
+    """(longitude, latitude, area) to draw for `location` under `precision`, or None.
+
+    `area` says what the point stands for, so that a map never draws a region as a town:
+    () for the place itself (exact, or a named locality), ("r", country, region) for
+    somewhere in a region (drawn at its centre), ("c", country) for somewhere in a country.
+    """
     precision = LocationPrecision(precision)
     if not is_mapped(precision):
         return None
     if location is None:
-        return _rounded(country_centres().get(country or ""))
+        return _spot(country_centres().get(country or ""), ("c", country or ""))
     has_point = location.latitude is not None and location.longitude is not None
     if precision == LocationPrecision.EXACT and has_point:
-        return _rounded((location.latitude, location.longitude))
+        return _spot((location.latitude, location.longitude), ())
     if names_places(precision):
         place = gazetteer.get(location.geonameid) if location.geonameid else None
         if place is None and has_point:
@@ -126,12 +137,17 @@ def public_point(location, precision, country=None):
                 location.country, round(location.latitude, 3), round(location.longitude, 3)
             )
         if place is not None:
-            return _rounded((place.latitude, place.longitude))
+            return _spot((place.latitude, place.longitude), ())
     if shows_region(precision) and location.admin1:
         centre = region_centres().get((location.country, location.admin1))
         if centre:
-            return _rounded(centre)
-    return _rounded(country_centres().get(location.country))
+            return _spot(centre, ("r", location.country, location.admin1))
+    return _spot(country_centres().get(location.country), ("c", location.country))
+
+
+def _spot(point, area):
+    rounded = _rounded(point)
+    return (*rounded, area) if rounded else None
 
 
 def record_point(record, home_country=None):

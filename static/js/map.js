@@ -5,6 +5,7 @@
   "use strict";
 
   var WEST_AFRICA = [[4, -18], [25, 16]];
+  var RESULTS_ZOOM = 10;  // the closest view a filter's results open at
   var element = document.getElementById("map");
   if (!element || !window.L) { return; }
   var data = element.dataset;
@@ -35,8 +36,17 @@
   }
 
   function parseBbox(text) {
+    // [west, south, east, north], south and north in either order as the server takes them.
     var parts = (text || "").split(",").map(Number);
-    return parts.length === 4 && parts.every(isFinite) ? parts : null;
+    if (parts.length !== 4 || !parts.every(isFinite)) { return null; }
+    return [parts[0], Math.min(parts[1], parts[3]), parts[2], Math.max(parts[1], parts[3])];
+  }
+
+  function inBbox(c, box) {
+    // The server's rule (peacemap.map.services.in_bbox): edges included, west > east
+    // crosses the antimeridian. The list below uses it too, so the map and the list agree.
+    if (c[1] < box[1] || c[1] > box[3]) { return false; }
+    return box[0] <= box[2] ? c[0] >= box[0] && c[0] <= box[2] : c[0] >= box[0] || c[0] <= box[2];
   }
 
   element.setAttribute("role", "region");
@@ -44,6 +54,7 @@
 
   element.textContent = "";  // the note for readers without JavaScript
   var map = L.map(element, { preferCanvas: true, worldCopyJump: true, minZoom: 2, maxZoom: 16 });
+  element.leafletMap = map;  // for the browser tests, which read the view and the layers
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution(data.attribution);
 
@@ -62,26 +73,51 @@
     map.setView([fromHash[1], fromHash[2]], fromHash[0]);
   } else if (area) {
     map.fitBounds([[area[1], area[0]], [area[3], area[2]]]);
+  } else if (parseBbox(data.resultsBounds)) {
+    // Filters or a search: the records they find, not closer than a town.
+    var found = parseBbox(data.resultsBounds);
+    map.fitBounds([[found[1], found[0]], [found[3], found[2]]], { maxZoom: RESULTS_ZOOM, padding: [24, 24] });
   } else {
     map.fitBounds(WEST_AFRICA);
   }
 
-  function icon(kind) {
-    // A 24-pixel target (WCAG 2.5.8) around a 14-pixel dot.
-    return L.divIcon({ className: "dot dot-" + kind, iconSize: [24, 24] });
+  // Symbols: their looks are in map.css, shared with the legend (same classes).
+  var AREA_SIZES = { r: 32, c: 40 };
+
+  function icon(kind, level) {
+    // A town or an exact place: a 24-pixel target (WCAG 2.5.8) around a 14-pixel dot;
+    // somewhere in a region ("r") or a country ("c"): a larger hollow ring, never a dot.
+    var size = AREA_SIZES[level] || 24;
+    return L.divIcon({ className: "dot dot-" + kind + (level ? " dot-area-" + level : ""), iconSize: [size, size] });
   }
 
   function groupIcon(count) {
-    var size = count < 10 ? "small" : count < 1000 ? "medium" : "large";
+    // Groups made on the server and groups made here look the same.
     var shown = count < 10000 ? String(count) : Math.round(count / 1000) + "k";
-    return L.divIcon({
-      className: "marker-cluster marker-cluster-" + size,
-      html: "<div><span>" + shown + "</span></div>",
-      iconSize: [36, 36]
-    });
+    return L.divIcon({ className: "marker-cluster", html: "<div><span>" + shown + "</span></div>", iconSize: [36, 36] });
   }
 
-  function popupContent(kind, id) {
+  function popupOptions() {
+    // Always inside the map, even on a 320-pixel phone: narrow enough, scrolling when long,
+    // and inside the part of the map on screen when the page is wider than the screen.
+    var size = map.getSize();
+    var box = element.getBoundingClientRect();
+    var screen = document.documentElement.clientWidth || window.innerWidth;
+    var left = Math.max(0, -box.left), right = Math.max(0, box.right - screen);
+    var width = size.x - left - right;
+    return {
+      maxWidth: Math.max(120, Math.min(300, width - 60)),
+      minWidth: Math.min(160, width - 60),
+      maxHeight: Math.max(100, size.y - 90),
+      autoPan: true,
+      autoPanPaddingTopLeft: [12 + left, 12],
+      autoPanPaddingBottomRight: [12 + right, 12]
+    };
+  }
+
+  function popupContent(marker, kind, id) {
+    // Sized when it opens (the map may have changed size since its marker was drawn).
+    L.setOptions(marker.getPopup(), popupOptions());
     var box = document.createElement("div");
     box.className = "popup";
     box.textContent = label("loading");
@@ -105,14 +141,23 @@
         link.textContent = label("open");
         box.appendChild(link);
       })
-      .catch(function () { box.textContent = label("error"); });
+      .catch(function () { box.textContent = label("error"); })
+      .then(function () {
+        // Its real size is known now: lay it out and pan again (and keep it, not refetch).
+        if (marker.getPopup()) { marker.getPopup().setContent(box); }
+      });
     return box;
   }
 
   // One clustering group for both kinds, so that an organisation and an initiative in the
   // same town join one cluster instead of covering each other; each kind is a layer of its
   // own in the layer switcher, adding its markers to the shared group or taking them out.
-  var clusters = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 80 });
+  var clusters = L.markerClusterGroup({
+    chunkedLoading: true,
+    showCoverageOnHover: false,
+    maxClusterRadius: 80,
+    iconCreateFunction: function (cluster) { return groupIcon(cluster.getChildCount()); }
+  });
   clusters.addTo(map);
 
   var KindLayer = L.Layer.extend({
@@ -120,6 +165,7 @@
       this.kind = kind;
       this.mode = null;
       this.total = 0;
+      this.drawn = 0;
       this.requested = null;
       this.markers = [];
       this.groups = L.layerGroup();
@@ -142,14 +188,18 @@
       this.total = meta.total || 0;
       var markers = [];
       var groups = this.groups;
+      var areas = meta.areas || [];
+      var records = {};  // what the status line counts: the records drawn (or grouped)
+      var grouped = 0;
       geojson.features.forEach(function (feature) {
         var c = feature.geometry.coordinates;
         var at = [c[1], c[0]];
-        if (area && meta.mode !== "grouped" && (c[0] < area[0] || c[1] < area[1] || c[0] > area[2] || c[1] > area[3])) {
+        if (area && !inBbox(c, area)) {
           return;  // outside the area chosen with "Search this area"
         }
         if (meta.mode === "grouped") {
           var count = feature.properties.count;
+          grouped += count;
           var b = feature.properties.bounds;
           var marker = L.marker(at, { icon: groupIcon(count), title: counted("group", count), alt: counted("group", count), keyboard: true });
           marker.on("click keypress", function () {
@@ -157,11 +207,21 @@
           });
           groups.addLayer(marker);
         } else {
-          var point = L.marker(at, { icon: icon(kind), keyboard: true, title: label(kind + "s") });
-          point.bindPopup(function () { return popupContent(kind, feature.id); });
+          var place = areas[feature.properties.p];  // ["r", "Somewhere in the Gao region"]
+          var title = place ? place[1] : label(kind + "s");
+          var point = L.marker(at, {
+            icon: icon(kind, place && place[0]),
+            keyboard: true,
+            title: title,
+            alt: title,
+            zIndexOffset: place ? -500 : 0  // a town's dot stays above its region's ring
+          });
+          point.bindPopup(function () { return popupContent(point, kind, feature.id); });
           markers.push(point);
+          records[feature.id] = true;
         }
       });
+      this.drawn = grouped + Object.keys(records).length;
       this.markers = markers;
       if (shown) { clusters.addLayers(markers); }
     }
@@ -182,6 +242,12 @@
   overlays[label("initiatives")] = layers.initiative;
   L.control.layers(null, overlays, { collapsed: false }).addTo(map);
 
+  // While a popup is open the layer box steps aside (on a phone it would cover the popup).
+  var panningForPopup = false;
+  map.on("popupopen", function () { element.classList.add("popup-open"); });
+  map.on("popupclose", function () { element.classList.remove("popup-open"); });
+  map.on("autopanstart", function () { panningForPopup = true; });
+
   function viewBbox() {
     var b = map.getBounds().pad(0.25);
     var west = Math.max(b.getWest(), -180), south = Math.max(b.getSouth(), -90);
@@ -196,7 +262,8 @@
 
   function report() {
     var grouped = layers.organisation.mode === "grouped" || layers.initiative.mode === "grouped";
-    status.textContent = label("shown", { organisations: counted("organisations", layers.organisation.total), initiatives: counted("initiatives", layers.initiative.total) }) +
+    // What is drawn (in the chosen area, when there is one), as the list below counts it.
+    status.textContent = label("shown", { organisations: counted("organisations", layers.organisation.drawn), initiatives: counted("initiatives", layers.initiative.drawn) }) +
       (grouped ? " " + label("grouped") : "");
   }
 
@@ -221,6 +288,10 @@
   map.on("moveend", function () {
     var centre = map.getCenter();
     history.replaceState(null, "", "#" + map.getZoom() + "/" + centre.lat.toFixed(4) + "/" + centre.lng.toFixed(4));
+    if (panningForPopup) {  // the map moved to show a popup: reloading would close it
+      panningForPopup = false;
+      return;
+    }
     if (moved) { areaButton.hidden = false; }
     loadAll();
   });

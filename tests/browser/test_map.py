@@ -121,7 +121,7 @@ def map_with_dead_tiles(tmp_path_factory):
 
 def test_clusters_render_and_a_popup_opens(page, big_map):
     page.goto(f"{big_map}/en/map")
-    clusters = page.locator(".marker-cluster")
+    clusters = page.locator("#map .marker-cluster")
     clusters.first.wait_for()
     assert clusters.count() >= 5
     status = page.locator("#map-status")
@@ -151,7 +151,7 @@ def test_clusters_render_and_a_popup_opens(page, big_map):
 
 def test_first_view_stays_light_with_a_big_directory(page, big_map):
     page.goto(f"{big_map}/en/map")
-    page.locator(".marker-cluster").first.wait_for()
+    page.locator("#map .marker-cluster").first.wait_for()
     page.wait_for_load_state("networkidle")
     transferred = page.evaluate(
         """() => performance.getEntriesByType('navigation').concat(
@@ -163,7 +163,7 @@ def test_first_view_stays_light_with_a_big_directory(page, big_map):
 
 def test_search_this_area_keeps_the_view_in_the_address(page, big_map):
     page.goto(f"{big_map}/en/map#9/14.5/-4.2")
-    page.locator(".marker-cluster, .leaflet-marker-icon.dot-organisation").first.wait_for()
+    page.locator("#map .marker-cluster, .leaflet-marker-icon.dot-organisation").first.wait_for()
     page.mouse.move(400, 400)
     page.locator("#map").press("ArrowLeft")
     button = page.get_by_role("button", name="Search this area")
