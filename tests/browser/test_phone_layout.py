@@ -48,6 +48,26 @@ def top(page, selector):
     return page.locator(selector).first.bounding_box()["y"]
 
 
+def side_margins(page, selector):
+    """The space between an element and the screen's left and right edges, if it is there."""
+    if not page.locator(selector).count():
+        return None
+    box = page.locator(selector).first.bounding_box()
+    return round(box["x"]), round(page.viewport_size["width"] - box["x"] - box["width"])
+
+
+def uneven_margins(page):
+    """On a phone, the map and the search row keep the page's margins on both sides."""
+    found = {}
+    for selector in ("#map", ".search-row", ".search-row button"):
+        sides = side_margins(page, selector)
+        if sides is None:
+            continue
+        if min(sides) < 15 or (selector != ".search-row button" and abs(sides[0] - sides[1]) > 1):
+            found[selector] = sides
+    return found
+
+
 @pytest.fixture
 def screen(browser):
     """A page at a given size that records console errors, as conftest's `page` does."""
@@ -80,11 +100,13 @@ def visit(page, url):
 def test_every_page_fits_the_screen_with_a_compact_header(screen, live_server, width, lang):
     page = screen(width)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    wide, tall = {}, {}
+    wide, tall, uneven = {}, {}, {}
     for name, path in PAGES.items():
         visit(page, f"{live_server}/{lang}{path}")
         if overflow(page) > 0:
             wide[name] = overflow(page)
+        if width in PHONES and uneven_margins(page):
+            uneven[name] = uneven_margins(page)
         header = page.locator(".site-header").bounding_box()["height"]
         if width in PHONES and header > 64:
             tall[name] = header
@@ -94,6 +116,7 @@ def test_every_page_fits_the_screen_with_a_compact_header(screen, live_server, w
             assert target.stat().st_size > 5_000
     assert wide == {}
     assert tall == {}
+    assert uneven == {}
     assert page.problems == []
 
 
