@@ -113,3 +113,10 @@ def test_an_initiative_has_a_table_of_contents(client, make_organisation, make_i
     assert links[:2] == ["#about-initiative", "#role-lead"]
     for href in links:
         assert page.select_one(f"[id='{href[1:]}']") is not None, href
+
+
+def test_a_chip_shows_a_typed_keyword_as_text(client):
+    response = client.get("/en/organisations?q=%3Cb%3Ebold%3C/b%3E")
+    chip = soup(response).select_one(".chips a")
+    assert "Keyword: <b>bold</b>" in chip.get_text()
+    assert chip.select("b") == [] and "&lt;b&gt;bold" in response.get_data(as_text=True)
