@@ -149,7 +149,10 @@ def test_clusters_render_and_a_popup_opens(page, big_map):
     assert page.problems == []
 
 
-def test_first_view_stays_light_with_a_big_directory(page, big_map):
+@pytest.mark.parametrize("width,height", [(360, 740), (1280, 800), (1920, 1080)])
+def test_first_view_stays_light_with_a_big_directory(page, big_map, width, height):
+    # A large screen opens at zoom 5 and fetches the régions and the biggest towns too.
+    page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{big_map}/en/map")
     page.locator("#map .marker-cluster").first.wait_for()
     page.wait_for_load_state("networkidle")
