@@ -296,15 +296,19 @@ def _initiatives(rng, corpus, size, places, cumulative):
 
 
 def texts(corpus):
-    """(key, text) of every organisation and initiative: what the peers index."""
-    for row in corpus.organisations:
-        parts = [row["name"], *row["summary"].values(), *row["description"].values()]
-        yield f"organisation:{row['id']}", " ".join(parts)
-    for row in corpus.initiatives:
-        yield (
-            f"initiative:{row['id']}",
-            " ".join([*row["title"].values(), *row["summary"].values()]),
-        )
+    """(key, text) of every organisation and initiative: what the peers index (names, texts,
+    the place's name and the themes' words, as PeaceMap's documents hold them)."""
+    from peacemap.places import gazetteer
+
+    for kind, rows in (("organisation", corpus.organisations), ("initiative", corpus.initiatives)):
+        for row in rows:
+            parts = [row.get("name", ""), *row.get("title", {}).values()]
+            parts += [*row["summary"].values(), *row["description"].values()]
+            parts += [
+                gazetteer.get(row["place"]).name,
+                *(t.replace("-", " ") for t in row["themes"]),
+            ]
+            yield f"{kind}:{row['id']}", " ".join(parts)
 
 
 def fill(size, seed=SEED, index=False):
