@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("PeaceMap needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
 translations: install
@@ -75,9 +75,16 @@ scan-tools:
 	  || echo "wapiti3 $(WAPITI_VERSION) could not be installed: the web scan will be skipped (run \`make scan-tools\` with PyPI reachable)"; \
 	fi
 
+# Every benchmark on bench/corpus.py's realistic directory at BENCH_SIZE organisations (a few
+# minutes each at 10,000; `make bench BENCH_SIZE=100000` for the issue's large figures).
+# bench/load.py needs wrk (Debian's wrk) and is skipped without it.
+BENCH_SIZE ?= 10000
 bench: install translations
-	$(BIN)/python bench/profile_page.py
-	$(BIN)/python bench/map.py 20000
+	$(BIN)/python bench/search.py $(BENCH_SIZE)
+	$(BIN)/python bench/profile_page.py $(BENCH_SIZE)
+	$(BIN)/python bench/map.py $(BENCH_SIZE)
+	@if command -v wrk >/dev/null 2>&1; then $(BIN)/python bench/load.py $(BENCH_SIZE) 5 20; \
+	else echo "wrk is not installed (apt-get install wrk): bench/load.py skipped"; fi
 
 clean:
 	rm -rf $(VENV) $(WAPITI_VENV) .pytest_cache .ruff_cache

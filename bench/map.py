@@ -1,14 +1,15 @@
 """Benchmark: the map's GeoJSON and first view at N organisations.
 
-`.venv/bin/python bench/map.py [N]` (default 100,000). Prints figures; asserts nothing.
+`.venv/bin/python bench/map.py [N]` (default 10,000). Prints figures; asserts nothing.
 
-Synthetic organisations sit at real gazetteer places of West Africa with every location
-precision (commune 40 %, exact with a few hundred metres of jitter 20 %, region 20 %,
-country 10 %, not mapped 10 %). Measured through the application (Flask test client, so
-without network time):
+The organisations are bench/corpus.py's realistic directory: real gazetteer places of West
+Africa weighted by population, every location precision (commune 40 %, exact with a few
+hundred metres of jitter 20 %, region 20 %, country 10 %, not mapped 10 %), 2 to 4 themes
+each. Measured through the application (Flask test client, so without network time):
 - the full GeoJSON (`/api/v1/organisations.geojson`, names and links included) and the map's
   layer (`?view=map`, ids and points): time to produce them with the point cache cold and
-  warm, their size raw and gzipped (level 6, as served), bytes per feature;
+  warm, their size raw and gzipped (level 6, as served), bytes per feature; and the layer
+  filtered by a theme;
 - the map page's first view as a desktop (zoom 4) and a phone (zoom 3) load it: the page,
   its CSS and scripts, the offline basemap and the first data request, gzipped (and what a
   large screen, which opens at zoom 5, adds: the basemap's index, régions and cities).
@@ -16,7 +17,6 @@ without network time):
 
 import gzip
 import os
-import random
 import statistics
 import sys
 import tempfile
@@ -24,71 +24,19 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import fill  # noqa: E402
+from reference import machine_reference  # noqa: E402
 
 from peacemap import create_app  # noqa: E402
 from peacemap.extensions import db  # noqa: E402
 from peacemap.map import services  # noqa: E402
-from peacemap.models import Location, Organisation  # noqa: E402
-from peacemap.models.directory import organisation_locations  # noqa: E402
-from peacemap.places import gazetteer  # noqa: E402
 
-PRECISIONS = ["commune"] * 8 + ["exact"] * 4 + ["region"] * 4 + ["country"] * 2 + ["not_mapped"] * 2
 FIRST_VIEWS = {
     "desktop 1280 px": "zoom=4&bbox=-30.1,-3.8,28.1,31.5",
     "phone 360 px": "zoom=3&bbox=-25.6,-9.5,23.6,36.0",
 }
-
-
-def fill(size):
-    """`size` organisations with one place each, written with bulk INSERTs. Places chosen
-    from the gazetteer are shared rows (as the forms make them); exact ones are typed."""
-    rng = random.Random(7)
-    places = [p for p in gazetteer.places().values() if p.country in ("ML", "BF", "NE", "SN")]
-    locations, organisations, links, shared = [], [], [], {}
-    for n in range(1, size + 1):
-        place = rng.choice(places)
-        precision = rng.choice(PRECISIONS)
-        if precision == "exact" or place.geonameid not in shared:
-            row = {
-                "id": len(locations) + 1,
-                "name": place.name,
-                "country": place.country,
-                "admin1": place.admin1,
-                "latitude": place.latitude,
-                "longitude": place.longitude,
-                "geonameid": place.geonameid,
-                "precision": "exact",
-            }
-            if precision == "exact":
-                row["latitude"] = round(place.latitude + rng.uniform(-0.004, 0.004), 5)
-                row["longitude"] = round(place.longitude + rng.uniform(-0.004, 0.004), 5)
-                row["geonameid"] = None
-            else:
-                shared[place.geonameid] = row["id"]
-            locations.append(row)
-        location_id = locations[-1]["id"] if precision == "exact" else shared[place.geonameid]
-        organisations.append(
-            {
-                "id": n,
-                "slug": f"organisation-{n}",
-                "name": f"Association {rng.choice(['Paix', 'Dialogue', 'Jeunesse'])} {n}",
-                "type": rng.choice(["national_ngo", "community_based", "network"]),
-                "country": place.country,
-                "location_precision": precision,
-                "summary": {},
-                "description": {},
-                "alternate_names": [],
-            }
-        )
-        links.append({"organisation_id": n, "location_id": location_id})
-    for table, rows in (
-        (Location.__table__, locations),
-        (Organisation.__table__, organisations),
-        (organisation_locations, links),
-    ):
-        for start in range(0, len(rows), 10_000):
-            db.session.execute(table.insert(), rows[start : start + 10_000])
-    db.session.commit()
 
 
 def timed(client, url, headers=None):
@@ -104,7 +52,7 @@ def gzipped(data):
 
 
 def main():
-    size = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     tmp = Path(tempfile.mkdtemp(prefix="peacemap-bench-map-"))
     os.environ["PEACEMAP_INSTANCE_PATH"] = str(tmp / "instance")
     app = create_app(
@@ -118,13 +66,18 @@ def main():
         db.create_all()
         started = time.perf_counter()
         fill(size)
-        print(f"{size:,} organisations written in {time.perf_counter() - started:.1f} s")
+        print(
+            f"{size:,} organisations (bench/corpus.py, plus the demo's) written in"
+            f" {time.perf_counter() - started:.1f} s;"
+            f" machine reference {machine_reference():.1f} ms"
+        )
         client = app.test_client()
 
         print("\nGeoJSON of every organisation (server side, no network):")
         for label, url in (
             ("full (names, links)", "/api/v1/organisations.geojson?lang=fr"),
             ("map layer (ids, points)", "/api/v1/organisations.geojson?view=map"),
+            ("layer, one theme", "/api/v1/organisations.geojson?view=map&theme=dialogue-mediation"),
         ):
             services.clear_cache()
             cold, response = timed(client, url)
@@ -177,6 +130,7 @@ def main():
                 f"{elapsed * 1000:.0f} ms warm; "
                 f"first view {total / 1e3:.1f} KB"
             )
+        print(f"\nmachine reference after: {machine_reference():.1f} ms")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,25 @@
-"""Benchmark: search index build time, size and query latency at N organisations.
+"""Benchmark: search on a realistic directory (bench/corpus.py) through PeaceMap's service and
+its engine alone, beside tantivy and SQLite FTS5 indexing the same texts in the same run.
 
-`.venv/bin/python bench/search.py [N] [whoosh|postgres]` (default 100,000 and whoosh). Prints
+`.venv/bin/python bench/search.py [N] [whoosh|postgres]` (default 10,000 and whoosh). Prints
 figures; asserts nothing. With `postgres`, a throwaway PostgreSQL server is started (Debian's
 `postgresql` package) and both the data and the search index live there.
-Synthetic organisations have French and English text with accents, Arabic names and real
-Malian places; they are written to a temporary SQLite database, then indexed with
-`service.rebuild()` (what `flask search rebuild` does) and queried through the service (page
-with facets, snippets and records loaded from the database) and through the bare backend.
+
+N organisations (and N/4 initiatives) are written to a temporary database, then indexed with
+`service.rebuild()` (what `flask search rebuild` does) and queried with realistic queries:
+frequent words, rare ones (drawn from the corpus), misspellings, places written in Latin,
+Arabic and Cyrillic script, Arabic words, and one that finds nothing. Timed, in rounds that
+take turns so that the machine's load falls on each alike:
+- the service (`service.search`: place expansion, the engine, the "did you mean" suggestion
+  when fewer than 3 hits, records loaded from the database, snippets);
+- PeaceMap's engine alone (`backend().search`: parsing, matching, top 20 and facet counts,
+  without place expansion, suggestion, records or snippets);
+- tantivy and SQLite FTS5 (bench/peers.py): top 20 keys by BM25, every word required.
+Rebuild times: PeaceMap's reads the records from the database; the peers index the same texts
+already in memory. Each figure is printed beside the machine reference (bench/reference.py).
 """
 
+import gc
 import os
 import random
 import resource
@@ -21,164 +32,45 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import corpus  # noqa: E402
+import peers  # noqa: E402
 from reference import machine_reference  # noqa: E402
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
 from peacemap import create_app  # noqa: E402
-from peacemap.demo import loader  # noqa: E402
 from peacemap.extensions import db  # noqa: E402
-from peacemap.models import Organisation, Theme  # noqa: E402
-from peacemap.models.directory import organisation_locations, organisation_themes  # noqa: E402
-from peacemap.places import gazetteer  # noqa: E402
+from peacemap.models import Organisation  # noqa: E402
 from peacemap.search import service  # noqa: E402
 
-WORDS_FR = [
-    "paix",
-    "sécurité",
-    "médiation",
-    "dialogue",
-    "jeunes",
-    "femmes",
-    "conflits",
-    "fonciers",
-    "réconciliation",
-    "cohésion",
-    "sociale",
-    "prévention",
-    "gouvernance",
-    "communautés",
-    "armes",
-    "légères",
-    "éducation",
-    "droits",
-    "humains",
-    "justice",
-    "transitionnelle",
-    "développement",
-    "résilience",
-    "alerte",
-    "précoce",
-    "réseau",
-]
-WORDS_EN = [
-    "peace",
-    "security",
-    "mediation",
-    "dialogue",
-    "youth",
-    "women",
-    "land",
-    "conflicts",
-    "reconciliation",
-    "social",
-    "cohesion",
-    "prevention",
-    "governance",
-    "communities",
-    "small",
-    "arms",
-    "education",
-    "human",
-    "rights",
-    "justice",
-    "development",
-    "resilience",
-    "early",
-    "warning",
-    "network",
-    "organization",
-]
-ARABIC = ["جمعية السلام", "مؤسسة الأمن", "شبكة الحوار", "منظمة الشباب", "رابطة النساء"]
-ROUNDS = 10  # timed passes over QUERIES: 160 samples, so p95 is not one slow moment
-QUERIES = [
-    "securite segou",
-    "paix",
-    "Tombouctou",
-    "تمبكتو",
-    "conflits fonciers",
-    "organisations",
-    "women mediation",
-    "الأمن",
-    "jeunes bamako",
-    "reseau alerte precoce",
-    "réconciliation gao",
-    "human rights",
-    "cohesion sociale mopti",
-    "xyzzy",
-    "dialogue",
-    "armes legeres",
-]
+ROUNDS = 8  # timed passes over the queries, taking turns between the engines
+QUERIES = {  # rare words are added from the corpus itself (rare_words())
+    "frequent": [
+        "paix",
+        "sécurité",
+        "peace",
+        "paix et sécurité",
+        "dialogue jeunes",
+        "women mediation",
+        "cohésion sociale",
+        "conflits fonciers",
+    ],
+    "misspelt": ["reconcilation", "securte", "mediaton", "develppement"],
+    "place": ["Tombouctou", "تمبكتو", "Тимбукту", "jeunes Bamako", "باماكو", "Гао"],
+    "arabic": ["السلام", "الحوار الشباب", "جمعية"],
+    "nothing": ["xyzzy"],
+}
 
 
-def populate(size, seed=7):
-    """`size` organisations with texts, themes and Malian places, inserted in bulk."""
-    rng = random.Random(seed)
-    mali = [p for p in gazetteer.places().values() if p.country == "ML"]
-    loader.load(loader.read_data())
-    db.session.commit()
-    themes = list(db.session.scalars(select(Theme.id)))
-    from peacemap.places.service import location_for
-
-    locations = [location_for({"geonameid": p.geonameid}) for p in mali]
-    db.session.commit()
-    location_ids = [loc.id for loc in locations]
-    now = __import__("datetime").datetime.now(__import__("datetime").UTC)
-    start = db.session.scalar(select(Organisation.id).order_by(Organisation.id.desc())) + 1
-    batch = 5000
-    for first in range(0, size, batch):
-        rows, theme_rows, place_rows = [], [], []
-        for n in range(first, min(size, first + batch)):
-            oid = start + n
-            french = " ".join(rng.choices(WORDS_FR, k=25))
-            english = " ".join(rng.choices(WORDS_EN, k=25))
-            name = (
-                rng.choice(ARABIC)
-                if n % 10 == 0
-                else f"{rng.choice(['Association', 'Réseau', 'Groupe', 'Collectif'])} "
-                f"{rng.choice(WORDS_FR)} {rng.choice(WORDS_FR)} {n}"
-            )
-            rows.append(
-                {
-                    "id": oid,
-                    "slug": f"bench-{n}",
-                    "name": name,
-                    "acronym": f"B{n}",
-                    "alternate_names": [],
-                    "type": "community_based",
-                    "country": "ML",
-                    "summary": {"fr": french[:200], "en": english[:200]},
-                    "description": {"fr": french},
-                    "language": "fr",
-                    "verification_level": "none",
-                    "status": "published",
-                    "location_precision": rng.choice(["commune", "region", "country"]),
-                    "contacts_public": False,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            theme_rows += [{"organisation_id": oid, "theme_id": t} for t in rng.sample(themes, 2)]
-            place_rows.append({"organisation_id": oid, "location_id": rng.choice(location_ids)})
-        db.session.execute(insert(Organisation), rows)
-        db.session.execute(insert(organisation_themes), theme_rows)
-        db.session.execute(insert(organisation_locations), place_rows)
-        db.session.commit()
-
-
-def bare_query(index, query, backend):
-    """The backend's own top-20 query, without facets, snippets or records."""
-    if backend == "postgres":
-        from peacemap.search.postgres import tsquery
-
-        db.session.execute(
-            text(
-                "SELECT id FROM search_documents WHERE tsv @@ to_tsquery('english', :q) "
-                "ORDER BY ts_rank(tsv, to_tsquery('english', :q)) DESC LIMIT 20"
-            ),
-            {"q": tsquery(query) or "''"},
-        ).all()
-    else:
-        index.searcher().search(index.parse(query), limit=20)
+def rare_words(generated, count=4):
+    """Words of 6 letters or more found in 2 to 5 organisations: what a precise query asks."""
+    seen = {}
+    for key, body in corpus.texts(generated):
+        for word in set(peers.WORD.findall(body.lower())):
+            seen.setdefault(word, set()).add(key)
+    rare = sorted(
+        w for w, keys in seen.items() if 2 <= len(keys) <= 5 and w.isalpha() and len(w) > 5
+    )
+    return random.Random(1).sample(rare, min(count, len(rare)))
 
 
 def percentiles(samples):
@@ -187,7 +79,7 @@ def percentiles(samples):
 
 
 def main():
-    size = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     backend = sys.argv[2] if len(sys.argv) > 2 else "whoosh"
     server = None
     with tempfile.TemporaryDirectory() as tmp:
@@ -211,15 +103,17 @@ def main():
 
 
 def run(app, size, backend):
-    """Populate, index and query; print the figures."""
+    """Fill, index and query; print the figures."""
     with app.test_request_context("/fr/search"):
         db.create_all()
         started = time.perf_counter()
-        populate(size)
+        generated = corpus.fill(size)
         print(
-            f"{size:,} organisations written to the {backend} set-up's database"
+            f"{size:,} organisations (bench/corpus.py) and {len(generated.initiatives):,}"
+            f" initiatives written to the {backend} set-up's database"
             f" in {time.perf_counter() - started:.1f} s"
         )
+        print(f"machine reference (fixed Python workload): {machine_reference():.1f} ms")
         started = time.perf_counter()
         count = service.rebuild()
         build = time.perf_counter() - started
@@ -233,47 +127,86 @@ def run(app, size, backend):
         else:
             folder = service.backend().live_dir()
             megabytes = sum(f.stat().st_size for f in folder.iterdir()) / 1e6
-        print(
-            f"index build (flask search rebuild): {count:,} records in {build:.1f} s, "
-            f"{megabytes:.1f} MB"
-        )
-        index = service.backend()
-        cold = []
-        for query in QUERIES:  # first searches of a fresh worker: posting lists not yet read
-            started = time.perf_counter()
-            service.search(query, {}, lang="fr")
-            cold.append((time.perf_counter() - started) * 1000)
-        p50, p95 = percentiles(cold)
-        print(f"{'service, first search of each query':45} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
-        for query in QUERIES:  # warm up, as a worker that has served these words
-            service.search(query, {}, lang="fr")
-        # Each measured apart: Whoosh's own query leaves much garbage, which Python would
-        # otherwise collect during the next service timing.
-        reference = machine_reference()
-        through_service, bare = [], []
-        for _ in range(ROUNDS):
-            for query in QUERIES:
-                started = time.perf_counter()
-                service.search(query, {}, lang="fr")
-                through_service.append((time.perf_counter() - started) * 1000)
-        for _ in range(ROUNDS):
-            for query in QUERIES:
-                started = time.perf_counter()
-                bare_query(index, query, backend)
-                bare.append((time.perf_counter() - started) * 1000)
-        for label, samples in (
-            ("service (page, facets, snippets, records)", through_service),
-            ("bare backend query (top 20)", bare),
-        ):
-            p50, p95 = percentiles(samples)
-            print(f"{label:45} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
-        print(
-            f"machine reference (fixed Python workload): {reference:.1f} ms before the timed"
-            f" loops, {machine_reference():.1f} ms after"
-        )
+        rebuilds = {"PeaceMap": build}
+        with tempfile.TemporaryDirectory() as folder:
+            texts = list(corpus.texts(generated))
+            others = [peers.Tantivy(folder), peers.Fts5(f"{folder}/fts5.sqlite")]
+            for peer in others:
+                rebuilds[peer.name] = peer.build(texts)
+            print(
+                f"\nindex rebuild, {count:,} records (PeaceMap: flask search rebuild,"
+                f" {megabytes:.1f} MB; peers: the same texts, from memory)"
+            )
+            for name, seconds in rebuilds.items():
+                ratio = rebuilds["PeaceMap"] / seconds
+                print(f"  {name:<12} {seconds:7.1f} s   (PeaceMap's takes {ratio:.1f} × as long)")
+            queries = {**QUERIES, "rare": rare_words(generated)}
+            timed_queries(queries, others, backend)
         approval_latency(backend)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of this process (max RSS): {peak:.0f} MB")
+
+
+def timed_queries(queries, others, backend):
+    """p50 and p95 of each engine over every query, rounds taking turns; then what each finds."""
+    index = service.backend()
+    every = [q for group in queries.values() for q in group]
+    cold = []
+    for query in every:  # first searches of a fresh worker: posting lists not yet read
+        started = time.perf_counter()
+        service.search(query, {}, lang="fr")
+        cold.append((time.perf_counter() - started) * 1000)
+    engines = {
+        "PeaceMap service (page, facets, suggestion, records, snippets)": lambda q: service.search(
+            q, {}, lang="fr"
+        ),
+        "PeaceMap engine alone (parse, match, top 20, facets)": lambda q: index.search(
+            q, {}, 1, 20, ""
+        ),
+        **{f"{peer.name} (top 20 keys)": peer.search for peer in others},
+    }
+    for run in engines.values():  # warm up, as a worker that has served these words
+        for query in every:
+            run(query)
+    reference = machine_reference()
+    samples = {name: [] for name in engines}
+    by_group = {name: {group: [] for group in queries} for name in engines}
+    for _ in range(ROUNDS):
+        for name, run in engines.items():
+            gc.collect()  # one engine's garbage is not collected during another's timing
+            for group, group_queries in queries.items():
+                for query in group_queries:
+                    started = time.perf_counter()
+                    run(query)
+                    elapsed = (time.perf_counter() - started) * 1000
+                    samples[name].append(elapsed)
+                    by_group[name][group].append(elapsed)
+    after = machine_reference()
+    print(
+        f"\nsearch, {len(every)} queries × {ROUNDS} rounds ({backend}); machine reference"
+        f" {reference:.1f} ms before, {after:.1f} ms after"
+    )
+    p50, p95 = percentiles(cold)
+    first = "PeaceMap service, first search of each query"
+    print(f"  {first:62} p50 {p50:6.2f}  p95 {p95:6.2f} ms")
+    tantivy = percentiles(samples["tantivy (top 20 keys)"])
+    for name, values in samples.items():
+        p50, p95 = percentiles(values)
+        print(
+            f"  {name:62} p50 {p50:6.2f}  p95 {p95:6.2f} ms"
+            f"   ({p50 / tantivy[0]:.1f} × / {p95 / tantivy[1]:.1f} × tantivy's p50 / p95)"
+        )
+    print(f"\n  p50 ms by kind of query: {'':30}" + "".join(f"{g:>10}" for g in queries))
+    for name in engines:
+        line = "".join(f"{statistics.median(by_group[name][g]):10.2f}" for g in queries)
+        print(f"  {name[:56]:56}{line}")
+    print(f"\n  what each finds {'(PeaceMap total; peers: every word required)':48}", end="")
+    print(f"{'PeaceMap':>10}{'tantivy':>10}{'FTS5':>10}")
+    for query in every:
+        found = service.search(query, {}, lang="fr")
+        counts = [found.total, others[0].search(query)[1], others[1].count(query)]
+        suggestion = f" (did you mean {found.suggestion!r})" if found.suggestion else ""
+        print(f"  {query + suggestion:64}" + "".join(f"{c:>10,}" for c in counts))
 
 
 def approval_latency(backend):
