@@ -80,12 +80,13 @@ SHOWN = {
 
 def card(kind, record):
     """The shown columns of a record as plain values (enums by value), with the time of the
-    version they come from (`updated`: a card older than the database is never shown)."""
+    version they come from, to the microsecond (`updated`: a card older than the database is
+    never shown, even when the record changed in the second it was indexed)."""
     values = {}
     for name in SHOWN[kind]:
         value = getattr(record, name)
         values[name] = getattr(value, "value", value)
-    values["updated"] = int(record.updated_at.timestamp())
+    values["updated"] = record.updated_at.timestamp()
     return values
 
 

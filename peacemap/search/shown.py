@@ -61,7 +61,7 @@ def records(found):
         return load(found)
     ids = {kind: [number for k, number in found if k == kind] for kind in documents.KINDS}
     current = {
-        (kind, number): int(updated.timestamp())
+        (kind, number): updated.timestamp()
         for kind, number, updated in db.session.execute(_versions_by_ids(), ids)
     }
     records, stale = {}, []

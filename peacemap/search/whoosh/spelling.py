@@ -102,7 +102,7 @@ class Speller:
                 frequency[candidate] = frequency.get(candidate, 0) + words.frequency[candidate]
         best = None
         for candidate, count in frequency.items():
-            if candidate == word or candidate[0] != word[0]:
+            if candidate[0] != word[0]:
                 continue
             better = best is None or (count, candidate) > best
             if better and levenshtein(word, candidate) <= MAX_DISTANCE:
