@@ -53,12 +53,27 @@ def live_cards():
 
 
 # -- "did you mean" --------------------------------------------------------------------------
-def test_a_misspelling_with_no_results_is_corrected(client, make_organisation, indexed):
+def test_a_misspelling_with_no_results_is_corrected(
+    client, monkeypatch, make_organisation, indexed
+):
+    from peacemap.search.whoosh.index import WhooshIndex
+
     make_organisation(name="Réseau pour la sécurité humaine")
+    make_organisation(name="الأمن والسلام", summary={"ar": "الأمن"}, language="ar")
     indexed()
+    read = []
+    real_published = documents.published
+    monkeypatch.setattr(documents, "published", lambda *a: read.append(a) or real_published(*a))
     response = client.get("/en/search?q=securty")
     assert names(response) == []
     assert suggestion(response) == "sécurité"  # as the record writes it
+    assert suggestion(client.get("/en/search?q=الأمنن")) == "الأمن"
+    assert read == []  # written from the index's stored texts, no record read
+    # The same as the records themselves say (indexes that do not store the texts).
+    monkeypatch.setattr(WhooshIndex, "spelling_texts", lambda self, word, limit=5: None)
+    assert suggestion(client.get("/en/search?q=secrity")) == "sécurité"  # (a page not kept)
+    assert suggestion(client.get("/en/search?q=الامنن")) == "الأمن"
+    assert read  # the control: that path reads the records
 
 
 @pytest.mark.parametrize("with_paix, suggested", [(1, "paix sécurité"), (3, None)])

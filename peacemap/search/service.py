@@ -101,7 +101,18 @@ def _better_spelling(index, text, filters, total):
 
 def _written(index, word):
     """A word of the spelling vocabulary (normalised: "securite", "الامن") as a record writes
-    it ("sécurité", "الأمن"): a suggestion never drops the accents or hamza people read."""
+    it ("sécurité", "الأمن"): a suggestion never drops the accents or hamza people read.
+    Read from the index's stored spelling texts (the most common writing among a few records
+    having the word), or from the records themselves when the index does not store them."""
+    texts = index.spelling_texts(word) if hasattr(index, "spelling_texts") else None
+    if texts is not None:
+        writings = [
+            written.lower()
+            for text in texts
+            for written in analysis._WORD.findall(text)
+            if analysis.spelling_word(written) == word
+        ]
+        return max(writings, key=writings.count) if writings else word
     found, _total, _facets, _query = index.search(word, {}, 1, 5, "")
     for kind, number in found:
         for record in documents.published(kind, [number]):

