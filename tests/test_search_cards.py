@@ -14,6 +14,9 @@ from peacemap.search.whoosh.spelling import Speller, levenshtein
 from tests.conftest import soup
 
 TIMBUKTU = 2449067
+# The Whoosh index on either database (PEACEMAP_TEST_BACKEND=postgres puts the data in
+# PostgreSQL): the page's check is plain SQL, read on both.
+pytestmark = pytest.mark.config(SEARCH_BACKEND="whoosh")
 
 
 @pytest.fixture
