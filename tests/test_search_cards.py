@@ -260,3 +260,27 @@ def test_the_place_cache_returns_the_same_expansions(app):
     assert service.expand_place.cache_info().hits >= 7
     expanded = service.expand_places("paix Tombouctou")
     assert expanded.startswith("paix (") and f"gn{TIMBUKTU}" in expanded
+
+
+def test_a_big_segments_words_are_read_in_a_thread_meanwhile_whoosh_answers(
+    app, monkeypatch, make_organisation, indexed
+):
+    import time
+
+    from peacemap.search.whoosh import spelling
+
+    for word in ["securite", "mediation", "tombouctou"]:
+        make_organisation(name=f"Groupe {word}")
+    indexed()
+    monkeypatch.setattr(spelling, "SYNC_UP_TO", 0)  # every segment counts as big
+    spelling.forget()
+    speller = Speller(service.backend().searcher())
+    typos = ["securty", "mediaton", "tombouctu", "xyz"]
+    meanwhile = [speller.suggest(typo) for typo in typos]
+    for _ in range(200):
+        if speller._words() is not None:
+            break
+        time.sleep(0.05)
+    assert speller._words() is not None  # the words were read
+    assert [speller.suggest(typo) for typo in typos] == meanwhile
+    assert meanwhile == ["securite", "mediation", "tombouctou", None]

@@ -10,19 +10,23 @@ begin with the same letter, the most frequent (summed over segments), then the g
 """
 
 import threading
-from itertools import combinations
+
+from whoosh.reading import SegmentReader
 
 MAX_DISTANCE = 2
 FIELD = "spell"
+# A segment of more documents has its words read in a thread (about a second at 10,000
+# records on a busy two-core machine); until they are ready, Whoosh's corrector answers.
+SYNC_UP_TO = 2_000
 
 
 def _deletions(word, distance=MAX_DISTANCE):
     """The word with up to `distance` letters taken out, its first letter always kept."""
     found = {word}
-    rest = range(1, len(word))
-    for count in range(1, min(distance, len(word) - 1) + 1):
-        for dropped in combinations(rest, count):
-            found.add("".join(c for i, c in enumerate(word) if i not in dropped))
+    last = {word}
+    for _ in range(distance):
+        last = {w[:i] + w[i + 1 :] for w in last for i in range(1, len(w))}
+        found |= last
     return found
 
 
@@ -67,6 +71,7 @@ class Speller:
     _lock = threading.Lock()
 
     def __init__(self, searcher):
+        self.searcher = searcher
         self.readers = []
         for reader, _offset in searcher.reader().leaf_readers():
             segment = reader.segment()
@@ -74,27 +79,41 @@ class Speller:
             self.readers.append((key, reader))
 
     def _words(self):
-        found, kept = [], {}
+        """Each segment's words, or None while one of them is still being read."""
+        found, kept, ready = [], {}, True
         for key, reader in self.readers:
             with self._lock:
                 words = self._segments.get(key)
+                if words is None and reader.doc_count_all() > SYNC_UP_TO:
+                    words = self._segments[key] = _Reading(reader)
             if words is None:
                 words = SegmentWords(reader)
             kept[key] = words
+            if isinstance(words, _Reading):
+                ready = False
             found.append(words)
         with self._lock:
+            for key, words in list(kept.items()):
+                current = self._segments.get(key)
+                if isinstance(words, _Reading) and isinstance(current, SegmentWords):
+                    kept[key] = current  # read meanwhile
             Speller._segments = kept  # segments no longer in the index are let go
-        return found
+        return found if ready else None
 
     def known(self, word):
         """True when some document of the index has this spelling word."""
-        return any(words.frequency.get(word) for words in self._words())
+        return any(reader.doc_frequency(FIELD, word) for _key, reader in self.readers)
 
     def suggest(self, word):
         """The best known word within MAX_DISTANCE edits sharing the first letter, or None."""
         if not word:
             return None
         segments = self._words()
+        if segments is None:  # still reading: Whoosh's corrector gives the same answer
+            found = self.searcher.corrector(FIELD).suggest(
+                word, limit=1, maxdist=MAX_DISTANCE, prefix=1
+            )
+            return found[0] if found else None
         keys = _deletions(word)
         frequency = {}
         for words in segments:
@@ -108,6 +127,26 @@ class Speller:
             if better and levenshtein(word, candidate) <= MAX_DISTANCE:
                 best = (count, candidate)
         return best[1] if best else None
+
+
+class _Reading:
+    """A segment's words being read in a thread; they replace this in the cache when read."""
+
+    def __init__(self, reader):
+        self.thread = threading.Thread(target=self._read, args=(reader,), daemon=True)
+        self.key = reader.segment().segment_id()
+        self.thread.start()
+
+    def _read(self, reader):
+        # A reader of its own: Whoosh's readers are not shared between threads.
+        own = SegmentReader(reader._storage, reader.schema, reader.segment())
+        try:
+            words = SegmentWords(own)
+        finally:
+            own.close()
+        with Speller._lock:
+            if Speller._segments.get(self.key) is self:
+                Speller._segments[self.key] = words
 
 
 def forget():
