@@ -139,11 +139,14 @@ class _Reading:
 
     def _read(self, reader):
         # A reader of its own: Whoosh's readers are not shared between threads.
-        own = SegmentReader(reader._storage, reader.schema, reader.segment())
         try:
-            words = SegmentWords(own)
-        finally:
-            own.close()
+            own = SegmentReader(reader._storage, reader.schema, reader.segment())
+            try:
+                words = SegmentWords(own)
+            finally:
+                own.close()
+        except Exception:  # a segment merged away meanwhile: Whoosh's corrector goes on
+            return
         with Speller._lock:
             if Speller._segments.get(self.key) is self:
                 Speller._segments[self.key] = words
