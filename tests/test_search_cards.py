@@ -284,3 +284,19 @@ def test_a_big_segments_words_are_read_in_a_thread_meanwhile_whoosh_answers(
     assert speller._words() is not None  # the words were read
     assert [speller.suggest(typo) for typo in typos] == meanwhile
     assert meanwhile == ["securite", "mediation", "tombouctou", None]
+
+
+def test_a_warmed_worker_has_read_the_spelling_dictionary(app, monkeypatch, make_organisation):
+    from peacemap.search.whoosh import spelling
+    from peacemap.warmup import warm
+
+    make_organisation(name="Groupe securite")
+    db.session.commit()
+    service.rebuild()
+    monkeypatch.setattr(spelling, "SYNC_UP_TO", 0)  # as if big: a request would read in a thread
+    spelling.forget()
+    assert spelling.Speller._segments == {}  # the control: nothing read yet
+    warm(app)
+    read = list(spelling.Speller._segments.values())
+    assert read and all(isinstance(words, spelling.SegmentWords) for words in read)
+    assert "securite" in read[0].frequency

@@ -122,6 +122,13 @@ def _written(index, word):
     return word
 
 
+def warm_spelling():
+    """Read "did you mean"'s dictionary before a worker answers anyone (warmup.py)."""
+    index = backend()
+    if hasattr(index, "read_spelling") and index.exists():
+        index.read_spelling()
+
+
 def matching_ids(text, kind):
     """Ids of the published `kind` records that `text` finds, or None when the index cannot
     answer (callers then fall back to the database)."""

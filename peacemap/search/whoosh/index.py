@@ -238,6 +238,10 @@ class WhooshIndex:
             words.append((token.original, known))
         return words if changed else None
 
+    def read_spelling(self):
+        """Read the spelling dictionary of every segment now (a worker warming up)."""
+        Speller(self.searcher()).read()
+
     def spelling_texts(self, word, limit=5):
         """The stored spelling texts (names, themes, places) of up to `limit` live documents
         having this spelling word, or None when this index does not store them."""

@@ -100,6 +100,16 @@ class Speller:
             Speller._segments = kept  # segments no longer in the index are let go
         return found if ready else None
 
+    def read(self):
+        """Read every segment's words now, in this thread (a worker warming up)."""
+        kept = {}
+        for key, reader in self.readers:
+            with self._lock:
+                words = self._segments.get(key)
+            kept[key] = words if isinstance(words, SegmentWords) else SegmentWords(reader)
+        with self._lock:
+            Speller._segments = kept
+
     def known(self, word):
         """True when some document of the index has this spelling word."""
         return any(reader.doc_frequency(FIELD, word) for _key, reader in self.readers)
