@@ -175,6 +175,18 @@ def _indexed_form(word):
     return next((token.text for token in text_analyzer()(word)), None)
 
 
+@lru_cache(maxsize=20_000)
+def word_spans(text):
+    """((start, end, indexed form)) of every word of `text` that the index keeps: a summary
+    shown again under another query is not analysed again."""
+    spans = []
+    for found in _WORD.finditer(text):
+        form = _indexed_form(found.group())
+        if form is not None:
+            spans.append((found.start(), found.end(), form))
+    return tuple(spans)
+
+
 def matching_spans(text, terms):
     """[(start, end)] of the words of `text` whose indexed form is in `terms` (snippets)."""
-    return [found.span() for found in _WORD.finditer(text) if _indexed_form(found.group()) in terms]
+    return [(start, end) for start, end, form in word_spans(text) if form in terms]

@@ -66,6 +66,30 @@ def _texts(*dicts):
     return [text for texts in dicts for text in (texts or {}).values() if text]
 
 
+# What a results page and the API show of each record: stored in its document (`card`), so a
+# page of results is drawn from the index. Public columns only: these are what every visitor
+# sees on a result card, and a record that stops being published leaves the index.
+SHOWN = {
+    "organisation": (
+        "id", "slug", "name", "acronym", "type", "country", "verification_level", "summary",
+        "language",
+    ),
+    "initiative": ("id", "slug", "title", "status", "summary", "language"),
+}  # fmt: skip
+
+
+def card(kind, record):
+    """The shown columns of a record as plain values (enums by value), with the time of the
+    version they come from, to the microsecond (`updated`: a card older than the database is
+    never shown, even when the record changed in the second it was indexed)."""
+    values = {}
+    for name in SHOWN[kind]:
+        value = getattr(record, name)
+        values[name] = getattr(value, "value", value)
+    values["updated"] = record.updated_at.timestamp()
+    return values
+
+
 def organisation_document(org):
     """The fields indexed for a published organisation."""
     places, place_names, regions = place_words(org)
@@ -92,6 +116,7 @@ def organisation_document(org):
         "verified": "no" if org.verification_level == VerificationLevel.NONE else "yes",
         "sort_name": gazetteer.fold(org.name),
         "updated": int(org.updated_at.timestamp()),
+        "card": card("organisation", org),
     }
 
 
@@ -117,6 +142,7 @@ def initiative_document(initiative):
         "verified": "no",
         "sort_name": gazetteer.fold(next(iter(titles), initiative.slug)),
         "updated": int(initiative.updated_at.timestamp()),
+        "card": card("initiative", initiative),
     }
 
 

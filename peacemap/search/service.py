@@ -7,11 +7,11 @@ back to a plain database query and say so, and `flask search rebuild` heals the 
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import String, bindparam, cast, or_
+from sqlalchemy import String, cast, or_
 
 from peacemap import versions
 from peacemap.extensions import db
@@ -19,9 +19,10 @@ from peacemap.models import Initiative, Organisation
 from peacemap.pagination import Page
 from peacemap.places import gazetteer
 from peacemap.places.matching import matches
-from peacemap.search import analysis, documents
+from peacemap.search import analysis, documents, shown
 from peacemap.search.analysis import matching_spans, text_analyzer
 from peacemap.search.postgres import PostgresIndex
+from peacemap.search.whoosh import spelling
 from peacemap.search.whoosh.index import IndexUnavailable, WhooshIndex, _parse
 
 MAX_QUERY = 300  # characters searched; longer queries are cut, and the page says so
@@ -74,7 +75,7 @@ def search(text, filters, page=1, per_page=20, sort="relevance", lang="fr"):
     except IndexUnavailable as error:
         current_app.logger.warning("Search degraded to the database: %s", error)
         return _database_search(text, filters, page, per_page, truncated)
-    records = _load(found)
+    records = shown.records(found)
     hits = []
     for kind, number in found:
         record = records.get((kind, number))
@@ -100,7 +101,18 @@ def _better_spelling(index, text, filters, total):
 
 def _written(index, word):
     """A word of the spelling vocabulary (normalised: "securite", "الامن") as a record writes
-    it ("sécurité", "الأمن"): a suggestion never drops the accents or hamza people read."""
+    it ("sécurité", "الأمن"): a suggestion never drops the accents or hamza people read.
+    Read from the index's stored spelling texts (the most common writing among a few records
+    having the word), or from the records themselves when the index does not store them."""
+    texts = index.spelling_texts(word) if hasattr(index, "spelling_texts") else None
+    if texts is not None:
+        writings = [
+            written.lower()
+            for text in texts
+            for written in analysis._WORD.findall(text)
+            if analysis.spelling_word(written) == word
+        ]
+        return max(writings, key=writings.count) if writings else word
     found, _total, _facets, _query = index.search(word, {}, 1, 5, "")
     for kind, number in found:
         for record in documents.published(kind, [number]):
@@ -108,6 +120,13 @@ def _written(index, word):
                 if analysis.spelling_word(written) == word:
                     return written.lower()
     return word
+
+
+def warm_spelling():
+    """Read "did you mean"'s dictionary before a worker answers anyone (warmup.py)."""
+    index = backend()
+    if hasattr(index, "read_spelling") and index.exists():
+        index.read_spelling()
 
 
 def matching_ids(text, kind):
@@ -135,63 +154,31 @@ def expand_places(text, limit=20):
     """
     if '"' in text:
         return text
-    words = []
-    for word in text.split():
-        places = matches(word)[:5] if len(word) >= 3 and word.upper() not in OPERATORS else []
-        if not places:
-            words.append(word)
-            continue
-        names = {gazetteer.fold(word): word}
-        tokens = []
-        for place in places:
-            tokens.append(documents.place_token(place.geonameid))
-            if place.admin1 and gazetteer.fold(place.admin1) == gazetteer.fold(place.name):
-                tokens.append(documents.region_token(place.country, place.admin1))
-        for name in (places[0].name, *places[0].alternate_names):
-            if LATIN_NAME.match(name) and gazetteer.fold(name) not in names and len(names) < limit:
-                names[gazetteer.fold(name)] = name
-        quoted = [f'"{name}"' if " " in name else name for name in names.values()]
-        words.append("(" + " OR ".join(quoted + list(dict.fromkeys(tokens))) + ")")
-    return " ".join(words)
+    return " ".join(expand_place(word, limit) for word in text.split())
+
+
+@lru_cache(maxsize=20_000)
+def expand_place(word, limit=20):
+    """One word of a query with the names and tokens of the places it names (see
+    `expand_places`), or the word itself. Kept per word: the gazetteer is read once per process
+    and never changes while it runs (`_forget_words` empties this too)."""
+    places = matches(word)[:5] if len(word) >= 3 and word.upper() not in OPERATORS else []
+    if not places:
+        return word
+    names = {gazetteer.fold(word): word}
+    tokens = []
+    for place in places:
+        tokens.append(documents.place_token(place.geonameid))
+        if place.admin1 and gazetteer.fold(place.admin1) == gazetteer.fold(place.name):
+            tokens.append(documents.region_token(place.country, place.admin1))
+    for name in (places[0].name, *places[0].alternate_names):
+        if LATIN_NAME.match(name) and gazetteer.fold(name) not in names and len(names) < limit:
+            names[gazetteer.fold(name)] = name
+    quoted = [f'"{name}"' if " " in name else name for name in names.values()]
+    return "(" + " OR ".join(quoted + list(dict.fromkeys(tokens))) + ")"
 
 
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
-
-
-# What a results page and the API show of each record.
-SHOWN = {
-    "organisation": (
-        "id", "slug", "name", "acronym", "type", "country", "verification_level", "summary",
-        "language",
-    ),
-    "initiative": ("id", "slug", "title", "status", "summary", "language"),
-}  # fmt: skip
-
-
-@cache
-def _published_by_ids(kind):
-    """The shown columns of the published `kind` records whose id is in the list bound as
-    `ids`; built once (building a statement costs more than running this one)."""
-    model = documents.KINDS[kind]
-    return (
-        model.published()
-        .with_only_columns(*(getattr(model, name) for name in SHOWN[kind]))
-        .where(model.id.in_(bindparam("ids", expanding=True)))
-    )
-
-
-def _load(found):
-    """The published records for these (kind, id) pairs, a query per kind, as rows of their
-    shown columns (read like the records' attributes): a list of results needs no ORM
-    objects, which cost twice as much to load."""
-    records = {}
-    connection = db.session.connection()
-    for kind in documents.KINDS:
-        ids = [number for k, number in found if k == kind]
-        if ids:
-            for row in connection.execute(_published_by_ids(kind), {"ids": ids}).all():
-                records[(kind, row.id)] = row
-    return records
 
 
 def _summary(record, lang):
@@ -314,9 +301,12 @@ def _forget_words():
         analysis.arabic_stem,
         analysis._stem_word,
         analysis._indexed_form,
+        analysis.word_spans,
+        expand_place,
         _parse,
     ):
         cached.cache_clear()
+    spelling.forget()
 
 
 def rebuild(progress=None):

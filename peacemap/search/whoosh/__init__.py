@@ -10,6 +10,7 @@ Modules
 - `segments.py`: what is read from one segment and kept until the segment goes away.
 - `engine.py`: matching, counting, facets and sorting on those cached segments.
 - `ranking.py`: the top of a BM25 ranking from the cached impacts.
+- `spelling.py`: "did you mean" from each segment's spelling words, read once.
 
 The algorithm
 -------------

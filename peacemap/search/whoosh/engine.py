@@ -72,6 +72,20 @@ class Engine:
                 return cache.stored_key(reader, docnum - offset)
         raise IndexError(docnum)
 
+    def stored(self, docnum):
+        """Every stored field of a global docnum."""
+        for reader, offset, _cache in reversed(self.leaves):
+            if docnum >= offset:
+                return reader.stored_fields(docnum - offset)
+        raise IndexError(docnum)
+
+    def card(self, docnum):
+        """The stored card (documents.card) of a global docnum, or None."""
+        for reader, offset, cache in reversed(self.leaves):
+            if docnum >= offset:
+                return cache.card(reader, docnum - offset)
+        raise IndexError(docnum)
+
     # -- matching ------------------------------------------------------------------------------
     def term_bits(self, field, text):
         bits = 0

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from whoosh import index
 from whoosh.columns import NumericColumn, VarBytesColumn
-from whoosh.fields import COLUMN, ID, KEYWORD, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
 from whoosh.query import Every
 
 from peacemap.search.analysis import spelling_analyzer, text_analyzer
 from peacemap.search.whoosh import building
 from peacemap.search.whoosh.engine import Engine, iter_bits
+from peacemap.search.whoosh.spelling import Speller
 
 FACETS = ("kind", "country", "region", "theme", "type", "verified")
 SORTS = {"name": ("sort_name", False), "updated": ("updated", True)}
@@ -36,7 +37,8 @@ def schema():
         kind=ID(stored=True),
         names=TEXT(analyzer=text_analyzer(), phrase=True),
         text=TEXT(analyzer=text_analyzer(), phrase=True),
-        spell=TEXT(analyzer=spelling_analyzer(), phrase=False, spelling=True),
+        # Stored too: "did you mean" writes a word as the records write it, read from here.
+        spell=TEXT(analyzer=spelling_analyzer(), phrase=False, spelling=True, stored=True),
         country=KEYWORD(commas=True),
         region=KEYWORD(commas=True),
         theme=KEYWORD(commas=True),
@@ -45,6 +47,9 @@ def schema():
         # Values kept in columns only: indexing them as terms cost 17 postings a document.
         sort_name=COLUMN(VarBytesColumn()),
         updated=COLUMN(NumericColumn("q")),
+        # What a result shows (documents.card): a page of results needs no record from the
+        # database, only a check that each is still published as indexed.
+        card=STORED,
     )
 
 
@@ -86,10 +91,21 @@ def _spelled(documents, layout):
 
 def _fitted(document, layout):
     """The document as this index layout takes it (indexes built before the sort columns
-    took text as terms)."""
+    took text as terms, or before documents stored their card)."""
+    if "card" not in layout:
+        document = {name: value for name, value in document.items() if name != "card"}
     if isinstance(layout["sort_name"], COLUMN):
         return document | {"sort_name": document["sort_name"].encode("utf-8")}
     return document
+
+
+class Hits(list):
+    """[(kind, id)] of one page of results, with `cards`: {(kind, id): the stored card} of
+    those whose document has one (indexes built before cards were stored have none)."""
+
+    def __init__(self):
+        super().__init__()
+        self.cards = {}
 
 
 class IndexUnavailable(RuntimeError):
@@ -189,9 +205,15 @@ class WhooshIndex:
             docnums = engine.sorted_top(matched, field, reverse, limit)
         else:
             docnums = engine.top(matched, engine.scoring_terms(query), limit)
-        hits = [tuple(engine.stored_key(n).split(":")) for n in docnums[(page - 1) * per_page :]]
+        hits = Hits()
+        for docnum in docnums[(page - 1) * per_page :]:
+            kind, number = engine.stored_key(docnum).split(":")
+            hits.append((kind, int(number)))
+            card = engine.card(docnum)
+            if card is not None:
+                hits.cards[hits[-1]] = card
         facets = engine.facet_counts(matched)
-        return [(kind, int(number)) for kind, number in hits], matched.bit_count(), facets, query
+        return hits, matched.bit_count(), facets, query
 
     def ids(self, text, kind):
         """Ids of every `kind` record matching `text` (for the map: no ranking, no page)."""
@@ -205,19 +227,31 @@ class WhooshIndex:
 
     def suggest(self, text):
         """[(word as typed, close known word or None)] when some words of `text` are unknown
-        to the index, else None."""
-        searcher = self.searcher()
-        corrector = searcher.corrector("spell")
-        reader = searcher.reader()
+        to the index, else None (from the dictionary of `spelling.py`, read once per segment)."""
+        speller = Speller(self.searcher())
         changed, words = False, []
         for token in spelling_analyzer()(text, keeporiginal=True):
             known = None
-            if reader.doc_frequency("spell", token.text) == 0:
-                found = corrector.suggest(token.text, limit=1, maxdist=2, prefix=1)
-                if found:
-                    known, changed = found[0], True
+            if not speller.known(token.text):
+                known = speller.suggest(token.text)
+                changed = changed or known is not None
             words.append((token.original, known))
         return words if changed else None
+
+    def read_spelling(self):
+        """Read the spelling dictionary of every segment now (a worker warming up)."""
+        Speller(self.searcher()).read()
+
+    def spelling_texts(self, word, limit=5):
+        """The stored spelling texts (names, themes, places) of up to `limit` live documents
+        having this spelling word, or None when this index does not store them."""
+        engine = self.engine()
+        if not engine.searcher.schema["spell"].stored:
+            return None
+        texts = []
+        for docnum in iter_bits(engine.term_bits("spell", word) & engine.live)[:limit]:
+            texts.append(engine.stored(docnum).get("spell", ""))
+        return texts
 
     def stored_keys(self):
         """{doc id: updated} of everything in the live index (for `flask search check`)."""

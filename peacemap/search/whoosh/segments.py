@@ -19,6 +19,8 @@ B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults
 LEVELS = 255  # impacts are quantised to one byte
 TOP = K1 + 1  # the largest value of the tf part of BM25
 KEYS_PER_SEGMENT = 20_000  # stored keys of shown documents kept per segment
+CARDS_PER_SEGMENT = 2_000  # stored cards of the documents shown most recently, per segment
+_MISSING = object()
 CACHE_BYTES = 32 << 20  # posting lists kept per segment (least recently used are dropped)
 ORDER_HEAD = 4096  # impact-ordered docnums kept per list for the threshold algorithm
 _ONE = re.compile("1")
@@ -106,6 +108,7 @@ class SegmentCache:
         self.columns = {}
         self.orders = {}
         self.keys = OrderedDict()  # docnum -> stored record key, for the documents shown
+        self.cards = OrderedDict()  # docnum -> stored card, for the documents shown
 
     def stored_key(self, reader, docnum):
         """The stored record key of a document, remembered for the documents shown often."""
@@ -117,6 +120,21 @@ class SegmentCache:
                 self.keys[docnum] = found
                 if len(self.keys) > KEYS_PER_SEGMENT:
                     self.keys.popitem(last=False)
+        return found
+
+    def card(self, reader, docnum):
+        """The stored card of a document (None in indexes built before cards), remembered
+        for the documents shown often."""
+        with self.lock:
+            found = self.cards.get(docnum, _MISSING)
+            if found is not _MISSING:
+                self.cards.move_to_end(docnum)
+                return found
+        found = reader.stored_fields(docnum).get("card")
+        with self.lock:
+            self.cards[docnum] = found
+            if len(self.cards) > CARDS_PER_SEGMENT:
+                self.cards.popitem(last=False)
         return found
 
     def postings(self, reader, field, text):
