@@ -142,6 +142,17 @@ def theme_options():
     return sorted(options, key=lambda option: collation_key(option[1]))
 
 
+# What a profile shows of the organisations it links to (their descriptions stay unread).
+_LINKED_COLUMNS = (
+    Organisation.slug,
+    Organisation.name,
+    Organisation.acronym,
+    Organisation.type,
+    Organisation.country,
+    Organisation.status,
+)
+
+
 def get_published_organisation(slug):
     """The published organisation with everything its profile shows, or None.
 
@@ -155,8 +166,12 @@ def get_published_organisation(slug):
             selectinload(Organisation.locations),
             selectinload(Organisation.identifiers),
             selectinload(Organisation.achievements),
-            selectinload(Organisation.outgoing).selectinload(Relationship.object),
-            selectinload(Organisation.incoming).selectinload(Relationship.subject),
+            selectinload(Organisation.outgoing)
+            .selectinload(Relationship.object)
+            .load_only(*_LINKED_COLUMNS),
+            selectinload(Organisation.incoming)
+            .selectinload(Relationship.subject)
+            .load_only(*_LINKED_COLUMNS),
             selectinload(Organisation.initiative_roles).selectinload(
                 InitiativeOrganisation.initiative
             ),
