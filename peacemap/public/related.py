@@ -12,7 +12,7 @@ One query scores, orders and limits in the database, so that a profile reads as 
 1,000 organisations as at 100,000 (tests/test_profile_cost.py).
 """
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import func, literal, select, true, union_all
 
 from peacemap.extensions import db
 from peacemap.models import LinkVisibility, Organisation, Relationship, RelationshipKind
@@ -30,7 +30,7 @@ def _outside_crisis(column):
     Nothing when no organisation is (the usual case: one cheap query per transaction,
     peacemap/public/crisis.py); else the SQL rule itself, whatever the number of records."""
     if not crisis.ids("organisation"):
-        return True
+        return true()
     return column.not_in(select(Organisation.id).where(crisis.placed_in_crisis(Organisation)))
 
 
