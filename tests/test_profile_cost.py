@@ -193,3 +193,18 @@ def test_related_counts_only_what_the_public_sees(
     db.session.add(CrisisArea(country="NE", admin1="Tillabéri", reason="Test", set_at=utcnow()))
     db.session.commit()
     assert related() == ["Named Neighbour"]
+
+
+def test_related_found_below_a_cut_of_unpublished_organisations(
+    client, make_organisation, make_theme
+):
+    """The best-scoring candidates are all unpublished: the query's cut keeps none of them to
+    show, and the published organisation below the cut is still found."""
+    themes = [make_theme(), make_theme()]
+    make_organisation(slug="me", themes=themes)
+    for n in range(8):
+        make_organisation(name=f"Withdrawn {n}", themes=themes, status="unpublished")
+    make_organisation(name="One Theme", themes=themes[:1])
+    db.session.commit()
+    page = soup(client.get("/en/organisations/me"))
+    assert [a.text for a in page.select(".related .card h3 a")] == ["One Theme"]

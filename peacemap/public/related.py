@@ -94,33 +94,53 @@ def _points(organisation):
     return union_all(*parts).subquery("shared") if parts else None
 
 
-def related_organisations(organisation, limit=6):
-    """Published organisations sharing networks, places or themes with `organisation` (its
-    themes and relationships loaded), best matches first, then by name: one query."""
-    shared = _points(organisation)
-    if shared is None:
-        return []
-    scores = (
-        select(shared.c.org_id, func.sum(shared.c.points).label("score"))
-        .group_by(shared.c.org_id)
-        .subquery("scores")
-    )
-    excluded = _linked_ids(organisation) | {organisation.id}
-    # Ranked on narrow rows, so that only the few organisations shown are read whole.
+def _best(scores, excluded, limit, condition):
+    """SELECT of the `limit` best published organisations of `scores` meeting `condition`,
+    ranked on narrow rows, so that only the few shown are read whole."""
     best = (
         Organisation.published()
         .with_only_columns(
             Organisation.id, scores.c.score, func.lower(Organisation.name).label("name_key")
         )
         .join(scores, scores.c.org_id == Organisation.id)
-        .where(Organisation.id.not_in(excluded))
+        .where(Organisation.id.not_in(excluded), condition)
         .order_by(scores.c.score.desc(), func.lower(Organisation.name), Organisation.id)
         .limit(limit)
         .subquery("best")
     )
-    stmt = (
+    return (
         Organisation.published()
         .join(best, best.c.id == Organisation.id)
         .order_by(best.c.score.desc(), best.c.name_key, best.c.id)
     )
-    return db.session.scalars(stmt).all()
+
+
+def related_organisations(organisation, limit=6):
+    """Published organisations sharing networks, places or themes with `organisation` (its
+    themes and relationships loaded), best matches first, then by name: one query (two when
+    fewer than `limit` organisations pass the first one's cut)."""
+    shared = _points(organisation)
+    if shared is None:
+        return []
+    scores = (
+        select(shared.c.org_id, func.sum(shared.c.points).label("score"))
+        .group_by(shared.c.org_id)
+        .cte("scores")
+    )
+    excluded = _linked_ids(organisation) | {organisation.id}
+    # Most candidates share a theme or two and could never be shown: only those scoring at
+    # least the (limit + excluded)-th best score are read. When `limit` of them are published,
+    # they are the best (any other scores less); else the query runs again without the cut.
+    cut = (
+        select(scores.c.score)
+        .order_by(scores.c.score.desc())
+        .offset(limit + len(excluded) - 1)
+        .limit(1)
+        .scalar_subquery()
+    )
+    found = db.session.scalars(
+        _best(scores, excluded, limit, scores.c.score >= func.coalesce(cut, 0))
+    ).all()
+    if len(found) < limit:
+        found = db.session.scalars(_best(scores, excluded, limit, true())).all()
+    return found
