@@ -14,7 +14,6 @@ from peacemap.models import (
     Organisation,
     PublicationStatus,
     Relationship,
-    RelationshipKind,
     Theme,
     VerificationLevel,
 )
@@ -26,7 +25,8 @@ from peacemap.models.directory import (
 )
 from peacemap.pagination import paginate
 from peacemap.public import links as public_links
-from peacemap.public.places import named_location_ids, places_named, region_visible
+from peacemap.public import related as public_related
+from peacemap.public.places import region_visible
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,17 @@ def theme_options():
     return sorted(options, key=lambda option: collation_key(option[1]))
 
 
+# What a profile shows of the organisations it links to (their descriptions stay unread).
+_LINKED_COLUMNS = (
+    Organisation.slug,
+    Organisation.name,
+    Organisation.acronym,
+    Organisation.type,
+    Organisation.country,
+    Organisation.status,
+)
+
+
 def get_published_organisation(slug):
     """The published organisation with everything its profile shows, or None.
 
@@ -155,8 +166,12 @@ def get_published_organisation(slug):
             selectinload(Organisation.locations),
             selectinload(Organisation.identifiers),
             selectinload(Organisation.achievements),
-            selectinload(Organisation.outgoing).selectinload(Relationship.object),
-            selectinload(Organisation.incoming).selectinload(Relationship.subject),
+            selectinload(Organisation.outgoing)
+            .selectinload(Relationship.object)
+            .load_only(*_LINKED_COLUMNS),
+            selectinload(Organisation.incoming)
+            .selectinload(Relationship.subject)
+            .load_only(*_LINKED_COLUMNS),
             selectinload(Organisation.initiative_roles).selectinload(
                 InitiativeOrganisation.initiative
             ),
@@ -171,66 +186,9 @@ def connections(organisation):
 
 
 def related_organisations(organisation, limit=6):
-    """Published organisations sharing networks, themes or places, best matches first.
-
-    Three GROUP BY queries and one load, whatever the number of relations.
-    """
-    scores = {}
-
-    def add(rows, weight):
-        for org_id, count in rows:
-            if org_id != organisation.id:
-                scores[org_id] = scores.get(org_id, 0) + weight * count
-
-    networks = public_links.public_network_ids(organisation)
-    if networks:
-        add(
-            db.session.execute(
-                select(Relationship.subject_id, func.count())
-                .where(
-                    Relationship.kind == RelationshipKind.MEMBER_OF,
-                    Relationship.object_id.in_(networks),
-                    public_links.public_membership(Relationship),
-                )
-                .group_by(Relationship.subject_id)
-            ),
-            3,
-        )
-    theme_ids = [theme.id for theme in organisation.themes]
-    if theme_ids:
-        add(
-            db.session.execute(
-                select(organisation_themes.c.organisation_id, func.count())
-                .where(organisation_themes.c.theme_id.in_(theme_ids))
-                .group_by(organisation_themes.c.organisation_id)
-            ),
-            1,
-        )
-    location_ids = named_location_ids(organisation)
-    if location_ids:
-        add(
-            db.session.execute(
-                select(organisation_locations.c.organisation_id, func.count())
-                .join(Organisation, Organisation.id == organisation_locations.c.organisation_id)
-                .where(
-                    organisation_locations.c.location_id.in_(location_ids),
-                    places_named(Organisation),
-                )
-                .group_by(organisation_locations.c.organisation_id)
-            ),
-            2,
-        )
-    linked = public_links.linked_ids(organisation)
-    candidates = sorted(
-        (org_id for org_id in scores if org_id not in linked),
-        key=lambda org_id: -scores[org_id],
-    )[: limit * 3]
-    if not candidates:
-        return []
-    found = db.session.scalars(Organisation.published().where(Organisation.id.in_(candidates)))
-    by_id = {org.id: org for org in found}
-    ranked = sorted(by_id, key=lambda org_id: (-scores[org_id], by_id[org_id].name.lower()))
-    return [by_id[org_id] for org_id in ranked[:limit]]
+    """Published organisations sharing networks, places or themes, best matches first: one
+    query that scores and limits in the database (peacemap/public/related.py)."""
+    return public_related.related_organisations(organisation, limit)
 
 
 def home_counts():

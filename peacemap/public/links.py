@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
 
-from peacemap.models import InitiativeRole, LinkVisibility, Organisation, RelationshipKind
-from peacemap.public.crisis import in_crisis, placed_in_crisis
+from peacemap.models import InitiativeRole, LinkVisibility, RelationshipKind
+from peacemap.public.crisis import in_crisis
 
 # Which group of the profile a link falls in, seen from the organisation's side.
 GROUPS = {
@@ -151,28 +150,6 @@ def network_slugs(organisation):
     """The published networks the organisation is publicly a member of (exports)."""
     return sorted(
         link.object.slug for link in _public_memberships(organisation) if link.object.is_published
-    )
-
-
-def public_network_ids(organisation):
-    """Ids of the networks the organisation is publicly a member of (related organisations)."""
-    return [link.object_id for link in _public_memberships(organisation)]
-
-
-def linked_ids(organisation):
-    """Ids of every organisation linked to this one (never suggested as "related")."""
-    return {link.object_id for link in organisation.outgoing} | {
-        link.subject_id for link in organisation.incoming
-    }
-
-
-def public_membership(model):
-    """SQL: relationships of `model` (Relationship) shown by name."""
-    in_crisis_ids = select(Organisation.id).where(placed_in_crisis(Organisation))
-    return and_(
-        model.visibility == LinkVisibility.PUBLIC,
-        model.subject_id.not_in(in_crisis_ids),
-        model.object_id.not_in(in_crisis_ids),
     )
 
 

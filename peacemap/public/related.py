@@ -1,0 +1,146 @@
+"""Related organisations: published organisations that share what the public sees of a record.
+
+An organisation's profile suggests the organisations that share its networks (3 points per
+network), its places (2 per place) and its themes (1 per theme), best first, then by name. Only
+what the public may see counts, on both sides: a membership counts when it is shown by name
+(public, and neither side placed in a crisis area, peacemap/public/links.py) in a published
+network; places count when both records name them (peacemap/public/places.py); themes are
+always public. An organisation linked to this one in any way, whatever the link's visibility,
+is never suggested: a hidden link must not surface as a suggestion either.
+
+One query scores, orders and limits in the database, so that a profile reads as many rows at
+1,000 organisations as at 100,000 (tests/test_profile_cost.py).
+"""
+
+from sqlalchemy import func, literal, select, true, union_all
+
+from peacemap.extensions import db
+from peacemap.models import LinkVisibility, Organisation, Relationship, RelationshipKind
+from peacemap.models.directory import organisation_locations, organisation_themes
+from peacemap.public import crisis
+from peacemap.public.links import shown_by_name
+from peacemap.public.places import NAMED, named_location_ids
+
+NETWORK_POINTS, PLACE_POINTS, THEME_POINTS = 3, 2, 1
+
+
+def _outside_crisis(column):
+    """SQL: `column` (an organisation id) is not placed in a crisis area.
+
+    Nothing when no organisation is (the usual case: one cheap query per transaction,
+    peacemap/public/crisis.py); else the SQL rule itself, whatever the number of records."""
+    if not crisis.ids("organisation"):
+        return true()
+    return column.not_in(select(Organisation.id).where(crisis.placed_in_crisis(Organisation)))
+
+
+def _network_ids(organisation):
+    """Ids of the published networks the organisation is publicly a member of (links
+    loaded)."""
+    return sorted(
+        {
+            link.object_id
+            for link in organisation.outgoing
+            if link.kind == RelationshipKind.MEMBER_OF
+            and shown_by_name(link)
+            and link.object.is_published
+        }
+    )
+
+
+def _linked_ids(organisation):
+    """Ids of every organisation linked to this one, in either direction, at any visibility."""
+    return {link.object_id for link in organisation.outgoing} | {
+        link.subject_id for link in organisation.incoming
+    }
+
+
+def _points(organisation):
+    """SQL: (org_id, points) rows, one per network, place or theme shared with `organisation`
+    as the public sees it; None when it shows nothing to share."""
+    parts = []
+    networks = _network_ids(organisation)
+    if networks:
+        parts.append(
+            select(
+                Relationship.subject_id.label("org_id"), literal(NETWORK_POINTS).label("points")
+            ).where(
+                Relationship.kind == RelationshipKind.MEMBER_OF,
+                Relationship.object_id.in_(networks),
+                Relationship.visibility == LinkVisibility.PUBLIC,
+                _outside_crisis(Relationship.subject_id),
+            )
+        )
+    places = named_location_ids(organisation)
+    if places:
+        ol = organisation_locations.c
+        parts.append(
+            select(ol.organisation_id.label("org_id"), literal(PLACE_POINTS).label("points"))
+            .join(Organisation, Organisation.id == ol.organisation_id)
+            .where(
+                ol.location_id.in_(places),
+                Organisation.location_precision.in_(NAMED),
+                _outside_crisis(ol.organisation_id),
+            )
+        )
+    themes = [theme.id for theme in organisation.themes]
+    if themes:
+        ot = organisation_themes.c
+        parts.append(
+            select(ot.organisation_id.label("org_id"), literal(THEME_POINTS).label("points")).where(
+                ot.theme_id.in_(themes)
+            )
+        )
+    return union_all(*parts).subquery("shared") if parts else None
+
+
+def _best(scores, excluded, limit, condition):
+    """SELECT of the `limit` best published organisations of `scores` meeting `condition`,
+    ranked on narrow rows, so that only the few shown are read whole."""
+    best = (
+        Organisation.published()
+        .with_only_columns(
+            Organisation.id, scores.c.score, func.lower(Organisation.name).label("name_key")
+        )
+        .join(scores, scores.c.org_id == Organisation.id)
+        .where(Organisation.id.not_in(excluded), condition)
+        .order_by(scores.c.score.desc(), func.lower(Organisation.name), Organisation.id)
+        .limit(limit)
+        .subquery("best")
+    )
+    return (
+        Organisation.published()
+        .join(best, best.c.id == Organisation.id)
+        .order_by(best.c.score.desc(), best.c.name_key, best.c.id)
+    )
+
+
+def related_organisations(organisation, limit=6):
+    """Published organisations sharing networks, places or themes with `organisation` (its
+    themes and relationships loaded), best matches first, then by name: one query (two when
+    fewer than `limit` organisations pass the first one's cut)."""
+    shared = _points(organisation)
+    if shared is None:
+        return []
+    scores = (
+        select(shared.c.org_id, func.sum(shared.c.points).label("score"))
+        .group_by(shared.c.org_id)
+        .cte("scores")
+    )
+    excluded = _linked_ids(organisation) | {organisation.id}
+    # Most candidates share a theme or two and could never be shown: only those scoring at
+    # least the (limit + excluded)-th best score are read. When `limit` of them are published,
+    # they are the best (any other scores less); else the query runs again without the cut.
+    cut = (
+        select(scores.c.score)
+        .order_by(scores.c.score.desc())
+        .offset(limit + len(excluded) - 1)
+        .limit(1)
+        .scalar_subquery()
+    )
+    found = db.session.scalars(
+        _best(scores, excluded, limit, scores.c.score >= func.coalesce(cut, 0))
+    ).all()
+    if len(found) < limit:
+        found = db.session.scalars(_best(scores, excluded, limit, true())).all()
+    return found
