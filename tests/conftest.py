@@ -159,6 +159,18 @@ def approve_on_review(client, submission_id, changes=None):
     )
 
 
+@pytest.fixture
+def indexed(app):
+    """Commit, then build the search index from the database."""
+    from peacemap.search import service
+
+    def build():
+        db.session.commit()
+        return service.rebuild()
+
+    return build
+
+
 _numbers = itertools.count(1)
 
 

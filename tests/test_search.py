@@ -24,17 +24,6 @@ def places(make_location):
     return place
 
 
-@pytest.fixture
-def indexed(app):
-    """Commit, then build the index from the database."""
-
-    def build():
-        db.session.commit()
-        return service.rebuild()
-
-    return build
-
-
 def names(response):
     return [a.get_text(strip=True) for a in soup(response).select(".result h3 a")]
 

@@ -20,17 +20,6 @@ pytestmark = pytest.mark.config(SEARCH_BACKEND="whoosh")
 
 
 @pytest.fixture
-def indexed(app):
-    """Commit, then build the index from the database."""
-
-    def build():
-        db.session.commit()
-        return service.rebuild()
-
-    return build
-
-
-@pytest.fixture
 def moderator(make_user):
     return make_user()
 

@@ -69,15 +69,30 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    """A fresh page that records console errors and failed requests (CSP violations too)."""
-    context = browser.new_context(locale="en-GB")
-    page = context.new_page()
-    page.problems = []
-    page.on(
-        "console",
-        lambda message: page.problems.append(message.text) if message.type == "error" else None,
-    )
-    page.on("pageerror", lambda error: page.problems.append(str(error)))
-    yield page
-    context.close()
+def new_page(browser):
+    """Open pages in fresh contexts (`new_page(viewport=..., locale=...)`: Playwright's context
+    options), each recording console errors and failed requests (CSP violations too) in
+    `page.problems`; the contexts are closed after the test."""
+    contexts = []
+
+    def open_page(**options):
+        context = browser.new_context(**options)
+        contexts.append(context)
+        page = context.new_page()
+        page.problems = []
+        page.on(
+            "console",
+            lambda message: page.problems.append(message.text) if message.type == "error" else None,
+        )
+        page.on("pageerror", lambda error: page.problems.append(str(error)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """A fresh page in English that records its problems (see `new_page`)."""
+    return new_page(locale="en-GB")

@@ -84,22 +84,13 @@ def small_map(tmp_path_factory):
 
 
 @pytest.fixture
-def open_page(browser):
+def open_page(new_page):
     """A page at a viewport size in a language that records console errors."""
-    contexts = []
 
     def make(width, height, lang):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale=lang)
-        contexts.append(context)
-        page = context.new_page()
-        page.problems = []
-        page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: page.problems.append(str(error)))
-        return page
+        return new_page(viewport={"width": width, "height": height}, locale=lang)
 
-    yield make
-    for context in contexts:
-        context.close()
+    return make
 
 
 def _box(page, selector):

@@ -69,24 +69,15 @@ def uneven_margins(page):
 
 
 @pytest.fixture
-def screen(browser):
+def screen(new_page):
     """A page at a given size that records console errors, as conftest's `page` does."""
-    contexts = []
 
     def open_page(width, javascript=True):
-        context = browser.new_context(
+        return new_page(
             viewport={"width": width, "height": HEIGHT[width]}, java_script_enabled=javascript
         )
-        contexts.append(context)
-        page = context.new_page()
-        page.problems = []
-        page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: page.problems.append(str(error)))
-        return page
 
-    yield open_page
-    for context in contexts:
-        context.close()
+    return open_page
 
 
 def visit(page, url):
