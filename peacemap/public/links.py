@@ -146,11 +146,14 @@ def _public_memberships(organisation):
     )
 
 
+def public_networks(organisation):
+    """The published networks the organisation is publicly a member of (links loaded)."""
+    return [link.object for link in _public_memberships(organisation) if link.object.is_published]
+
+
 def network_slugs(organisation):
-    """The published networks the organisation is publicly a member of (exports)."""
-    return sorted(
-        link.object.slug for link in _public_memberships(organisation) if link.object.is_published
-    )
+    """The slugs of `public_networks` (exports)."""
+    return sorted(network.slug for network in public_networks(organisation))
 
 
 def named_leads(initiative):

@@ -18,7 +18,7 @@ from peacemap.extensions import db
 from peacemap.models import LinkVisibility, Organisation, Relationship, RelationshipKind
 from peacemap.models.directory import organisation_locations, organisation_themes
 from peacemap.public import crisis
-from peacemap.public.links import shown_by_name
+from peacemap.public.links import public_networks
 from peacemap.public.places import NAMED, named_location_ids
 
 NETWORK_POINTS, PLACE_POINTS, THEME_POINTS = 3, 2, 1
@@ -34,20 +34,6 @@ def _outside_crisis(column):
     return column.not_in(select(Organisation.id).where(crisis.placed_in_crisis(Organisation)))
 
 
-def _network_ids(organisation):
-    """Ids of the published networks the organisation is publicly a member of (links
-    loaded)."""
-    return sorted(
-        {
-            link.object_id
-            for link in organisation.outgoing
-            if link.kind == RelationshipKind.MEMBER_OF
-            and shown_by_name(link)
-            and link.object.is_published
-        }
-    )
-
-
 def _linked_ids(organisation):
     """Ids of every organisation linked to this one, in either direction, at any visibility."""
     return {link.object_id for link in organisation.outgoing} | {
@@ -59,7 +45,7 @@ def _points(organisation):
     """SQL: (org_id, points) rows, one per network, place or theme shared with `organisation`
     as the public sees it; None when it shows nothing to share."""
     parts = []
-    networks = _network_ids(organisation)
+    networks = sorted({network.id for network in public_networks(organisation)})
     if networks:
         parts.append(
             select(

@@ -98,6 +98,13 @@ class PostgresIndex:
     def exists(self):
         return bool(db.session.execute(sql("SELECT to_regclass(:t)"), {"t": self.table}).scalar())
 
+    def read_spelling(self):
+        """Nothing to read: PostgreSQL's suggestions need no dictionary in memory."""
+
+    def spelling_texts(self, word):
+        """None: this index stores no spelling texts (the records say how a word is written)."""
+        return None
+
     def search(self, text, filters, page, per_page, sort):
         query = tsquery(text)
         if text.strip() and not query:

@@ -104,7 +104,7 @@ def _written(index, word):
     it ("sécurité", "الأمن"): a suggestion never drops the accents or hamza people read.
     Read from the index's stored spelling texts (the most common writing among a few records
     having the word), or from the records themselves when the index does not store them."""
-    texts = index.spelling_texts(word) if hasattr(index, "spelling_texts") else None
+    texts = index.spelling_texts(word)
     if texts is not None:
         writings = [
             written.lower()
@@ -125,7 +125,7 @@ def _written(index, word):
 def warm_spelling():
     """Read "did you mean"'s dictionary before a worker answers anyone (warmup.py)."""
     index = backend()
-    if hasattr(index, "read_spelling") and index.exists():
+    if index.exists():
         index.read_spelling()
 
 
