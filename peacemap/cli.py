@@ -391,6 +391,21 @@ def records_erase(slug, kind, yes):
         click.echo(problem, err=True)
 
 
+@records_cli.command("compact")
+def records_compact():
+    """Rewrite the database's files without the space deleted rows left, as an erasure does
+    (run it again when an erasure said it could not)."""
+    from peacemap.moderation import erasure
+
+    db.session.commit()
+    problems = erasure.compact(db.engine)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("Compacted.")
+
+
 def init_app(app):
     """Register the command groups."""
     for group in (demo_cli, users_cli, translate_cli, search_cli, data_cli, records_cli):

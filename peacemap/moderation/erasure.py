@@ -41,6 +41,16 @@ from peacemap.owners import services as owners
 from peacemap.search import service as search
 
 LOCK_TIMEOUT = 30  # seconds a compaction waits for a table that another transaction uses
+SNAPSHOT_TIMEOUT = 30  # seconds it waits for transactions that may still see the erased rows
+
+# Other sessions of this database whose snapshot is older than the mark: VACUUM FULL copies the
+# rows they may still see, the erased ones included, into the rewritten files.
+_OLDER_SNAPSHOTS = """
+SELECT pid, backend_type, state FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid()
+  AND (age(backend_xmin) >= age(CAST(%(mark)s AS xid))
+       OR age(backend_xid) >= age(CAST(%(mark)s AS xid)))
+"""
 
 
 @dataclass
@@ -211,6 +221,7 @@ def _compact_postgres(engine):
         # A table another transaction holds is left, and said, rather than waited for.
         connection.exec_driver_sql(f"SET lock_timeout = '{LOCK_TIMEOUT}s'")
         try:
+            problems += _wait_for_older_snapshots(connection)
             # ANALYZE's statistics may have sampled the erased values: pg_statistic goes last.
             for table in [*tables, "pg_catalog.pg_statistic"]:
                 try:
@@ -229,3 +240,23 @@ def _compact_postgres(engine):
             connection.exec_driver_sql("RESET lock_timeout")
     problems += [f"Not compacted: {message}" for message in skipped]
     return problems
+
+
+def _wait_for_older_snapshots(connection):
+    """Wait until no other session may still see rows deleted before now (an autovacuum's
+    ANALYZE, a long report); returns a problem naming those still there after the timeout."""
+    mark = connection.exec_driver_sql("SELECT CAST(pg_current_xact_id() AS text)").scalar()
+    deadline = time.monotonic() + SNAPSHOT_TIMEOUT
+    while True:
+        older = connection.exec_driver_sql(_OLDER_SNAPSHOTS, {"mark": mark}).all()
+        if not older or time.monotonic() >= deadline:
+            break
+        time.sleep(0.2)
+    if not older:
+        return []
+    sessions = ", ".join(f"process {pid} ({kind}, {state})" for pid, kind, state in older)
+    return [
+        f"Not compacted for good: {sessions} began before the erasure and may still see its "
+        "rows, so the database files keep them. End those sessions, then run "
+        "`flask records compact`."
+    ]
