@@ -12,7 +12,9 @@ change anywhere is seen everywhere at the next request. It is a row of `counters
 """
 
 import itertools
+from collections import OrderedDict
 
+from flask import current_app
 from sqlalchemy import delete, event, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
@@ -67,6 +69,27 @@ def move_past(old):
         restored = connection.exec_driver_sql(VERSION_SQL).scalar() or 0
         connection.execute(delete(Counter).where(Counter.name == NAME))
         connection.execute(insert(Counter).values(name=NAME, value=max(old or 0, restored) + 1))
+
+
+def kept(store, key, version, compute, size=32):
+    """compute(), kept in this application's `store` under `key` for `version` of the
+    published data: at most `size` values, the least recently used going first. Values of an
+    older version go as soon as a newer one is seen (one may name a record since erased); a
+    version the database could not give (None) is never trusted."""
+    entries = current_app.extensions.setdefault(store, OrderedDict())  # key: (version, value)
+    entry = entries.get(key)
+    if entry is not None and version is not None and entry[0] == version:
+        entries.move_to_end(key)
+        return entry[1]
+    value = compute()
+    if version is None:
+        return value
+    for stale in [name for name, (seen, _value) in entries.items() if seen != version]:
+        del entries[stale]
+    entries[key] = (version, value)
+    while len(entries) > size:
+        entries.popitem(last=False)
+    return value
 
 
 @event.listens_for(Session, "after_flush")

@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import event
 
 from peacemap.extensions import db
 from tests.conftest import soup
@@ -64,6 +65,35 @@ def test_region_filter_respects_location_precision(client, make_organisation, ma
     assert result_names(response) == ["Shows Region"]
     options = {o["value"]: o.text for o in soup(response).select("select[name=region] option")}
     assert options["Mopti"] == "Mopti (1)"
+
+
+def test_facets_are_counted_once_per_data_version(app, client, make_organisation, make_location):
+    mopti = make_location(name="Sévaré", admin1="Mopti")
+    org = make_organisation(name="Shows Region", locations=[mopti], location_precision="region")
+    for n in range(app.config["PAGE_SIZE"] + 1):
+        make_organisation(name=f"Group {n:02d}")
+    db.session.commit()
+    statements = []
+    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    def region_options(url):
+        statements.clear()
+        page = soup(client.get(url))
+        return {o["value"]: o.text for o in page.select("select[name=region] option")}
+
+    def counted():  # the region facet's own statement
+        return [s for s in statements if "count(distinct(organisations.id))" in s.lower()]
+
+    assert region_options("/en/organisations")["Mopti"] == "Mopti (1)"
+    assert counted()  # (control: the statement is recognised)
+    # Another page of the same list, sorted otherwise: the kept counts.
+    assert region_options("/en/organisations?page=2&sort=updated")["Mopti"] == "Mopti (1)"
+    assert not counted()
+    # Its owner shows less: at the next request the count no longer has it.
+    org.location_precision = "country"
+    db.session.commit()
+    assert "Mopti" not in region_options("/en/organisations?page=2")
+    assert counted()
 
 
 def test_pagination(client, make_organisation, app):

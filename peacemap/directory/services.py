@@ -1,10 +1,11 @@
 """Reading the published directory: lists, facets, profiles. Shared by pages and the API."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from peacemap import versions
 from peacemap.extensions import db
 from peacemap.i18n import collation_key, localized
 from peacemap.models import (
@@ -73,7 +74,14 @@ def _organisation_conditions(filters, skip=None):
         conditions.append(Organisation.id.in_(in_region))
         conditions.append(region_visible(Organisation))
     if filters.theme and skip != "theme":
-        conditions.append(Organisation.themes.any(Theme.slug == filters.theme))
+        # The theme's organisations read from its index (ix_organisation_themes_theme_id),
+        # not an EXISTS asked again for every organisation.
+        with_theme = (
+            select(organisation_themes.c.organisation_id)
+            .join(Theme, Theme.id == organisation_themes.c.theme_id)
+            .where(Theme.slug == filters.theme)
+        )
+        conditions.append(Organisation.id.in_(with_theme))
     if filters.type and skip != "type":
         conditions.append(Organisation.type == filters.type)
     if filters.sector and skip != "sector":
@@ -99,7 +107,13 @@ def list_organisations(filters, page, per_page):
 
 
 def organisation_facets(filters):
-    """Counts per country, region, theme and type, each under the other filters."""
+    """Counts per country, region, theme and type, each under the other filters; kept per
+    data version (peacemap/versions.py), so every page of one list counts them once."""
+    key = replace(filters, sort="")
+    return versions.kept("directory_facets", key, versions.version(), lambda: _facets(key))
+
+
+def _facets(filters):
     facets = {}
     for name, column in (("country", Organisation.country), ("type", Organisation.type)):
         stmt = (

@@ -11,7 +11,7 @@ the map's requests cost a dictionary look-up and a pass over a list, not a datab
 
 import hashlib
 import math
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -88,31 +88,13 @@ def data_version():
     return versions.version()
 
 
-def _entries():
-    """{key: (version, value)} of this application (the version is only unique within its
-    database)."""
-    return current_app.extensions.setdefault("map_points", OrderedDict())
-
-
 def _cached(key, version, compute):
-    cache = _entries()
-    entry = cache.get(key)
-    if entry is not None and entry[0] == version:
-        cache.move_to_end(key)
-        return entry[1]
-    value = compute()
-    for stale in [name for name, kept in cache.items() if kept[0] != version]:
-        del cache[stale]  # points of older data go at once (an erased record's among them)
-    cache[key] = (version, value)
-    cache.move_to_end(key)
-    while len(cache) > CACHE_SIZE:
-        cache.popitem(last=False)
-    return value
+    return versions.kept("map_points", key, version, compute, CACHE_SIZE)
 
 
 def clear_cache():
     """Let every kept set of points go."""
-    _entries().clear()
+    current_app.extensions.pop("map_points", None)
 
 
 def etag(version, *parts):
