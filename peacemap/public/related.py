@@ -24,16 +24,6 @@ from peacemap.public.places import NAMED, named_location_ids
 NETWORK_POINTS, PLACE_POINTS, THEME_POINTS = 3, 2, 1
 
 
-def _outside_crisis(column):
-    """SQL: `column` (an organisation id) is not placed in a crisis area.
-
-    Nothing when no organisation is (the usual case: one cheap query per transaction,
-    peacemap/public/crisis.py); else the SQL rule itself, whatever the number of records."""
-    if not crisis.ids("organisation"):
-        return true()
-    return column.not_in(select(Organisation.id).where(crisis.placed_in_crisis(Organisation)))
-
-
 def _linked_ids(organisation):
     """Ids of every organisation linked to this one, in either direction, at any visibility."""
     return {link.object_id for link in organisation.outgoing} | {
@@ -54,7 +44,7 @@ def _points(organisation):
                 Relationship.kind == RelationshipKind.MEMBER_OF,
                 Relationship.object_id.in_(networks),
                 Relationship.visibility == LinkVisibility.PUBLIC,
-                _outside_crisis(Relationship.subject_id),
+                crisis.outside_crisis(Relationship.subject_id),
             )
         )
     places = named_location_ids(organisation)
@@ -66,7 +56,7 @@ def _points(organisation):
             .where(
                 ol.location_id.in_(places),
                 Organisation.location_precision.in_(NAMED),
-                _outside_crisis(ol.organisation_id),
+                crisis.outside_crisis(ol.organisation_id),
             )
         )
     themes = [theme.id for theme in organisation.themes]

@@ -169,6 +169,11 @@ def spelling_analyzer():
 _WORD = re.compile(WORD)
 
 
+def words(text):
+    """The words of `text` as written (accents, case and hamza kept)."""
+    return _WORD.findall(text)
+
+
 @lru_cache(maxsize=100_000)
 def _indexed_form(word):
     """What the text analyzer makes of one word (None for a stop word)."""

@@ -109,14 +109,14 @@ def _written(index, word):
         writings = [
             written.lower()
             for text in texts
-            for written in analysis._WORD.findall(text)
+            for written in analysis.words(text)
             if analysis.spelling_word(written) == word
         ]
         return max(writings, key=writings.count) if writings else word
     found, _total, _facets, _query = index.search(word, {}, 1, 5, "")
     for kind, number in found:
         for record in documents.published(kind, [number]):
-            for written in analysis._WORD.findall(documents.document(kind, record)["spell"]):
+            for written in analysis.words(documents.document(kind, record)["spell"]):
                 if analysis.spelling_word(written) == word:
                     return written.lower()
     return word

@@ -12,7 +12,6 @@ reader takes as it is. Our engine and later commits read the index as any other.
 """
 
 import gc
-import re
 import shutil
 import zlib
 from array import array
@@ -29,18 +28,17 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import delta_encode
 
 from peacemap.search.analysis import (
-    WORD,
     indexed_word,
     spelling_analyzer,
     spelling_word,
     text_analyzer,
+    words,
 )
 
 PROGRESS_EVERY = 100  # documents between two progress reports
 # Posting lists shorter than this are written uncompressed: zlib costs 30 microseconds a call
 # however little it is given, and most terms (numbers, acronyms) are in one document.
 COMPRESS_FROM = 8
-_WORD = re.compile(WORD)
 
 
 class SegmentBuilder:
@@ -214,7 +212,7 @@ def _inverter(field):
             position = None
             # As TextAnalyzer numbers them: the first word kept keeps its place among all
             # words, the following ones are numbered on from it.
-            for index, word in enumerate(_WORD.findall(value)):
+            for index, word in enumerate(words(value)):
                 term = terms[word]
                 if term is not None:
                     position = index if position is None else position + 1
@@ -234,7 +232,7 @@ def _inverter(field):
 
         def invert(value):
             counts = {}
-            for word in _WORD.findall(value):
+            for word in words(value):
                 term = terms[word]
                 if term is not None:
                     counts[term] = counts.get(term, 0) + 1
