@@ -13,7 +13,7 @@ every flush and at the end of every transaction: a record that moved into an are
 at once, and a record reindexed after the commit that set an area reads the area.
 """
 
-from sqlalchemy import and_, event, exists, or_, select, true
+from sqlalchemy import and_, event, exists, or_, select
 from sqlalchemy.orm import Session
 
 from peacemap import kinds
@@ -51,10 +51,8 @@ def not_in_crisis(model):
 
 
 def outside_crisis(column):
-    """SQL: `column` (an organisation id) is not placed in a crisis area: nothing when no
-    organisation is (the usual case, known from `ids`), else the SQL rule itself."""
-    if not ids("organisation"):
-        return true()
+    """SQL: `column` (an organisation id) is not placed in a crisis area (`ids` says whether
+    any organisation is, for callers that can leave the condition out)."""
     return column.not_in(select(Organisation.id).where(placed_in_crisis(Organisation)))
 
 

@@ -12,7 +12,9 @@ One query scores, orders and limits in the database, so that a profile reads as 
 1,000 organisations as at 100,000 (tests/test_profile_cost.py).
 """
 
-from sqlalchemy import func, literal, select, true, union_all
+from functools import lru_cache
+
+from sqlalchemy import bindparam, func, literal, select, true, union_all
 
 from peacemap.extensions import db
 from peacemap.models import LinkVisibility, Organisation, Relationship, RelationshipKind
@@ -31,57 +33,56 @@ def _linked_ids(organisation):
     }
 
 
-def _points(organisation):
-    """SQL: (org_id, points) rows, one per network, place or theme shared with `organisation`
-    as the public sees it; None when it shows nothing to share."""
+def _shared(networks, places, themes, crisis_active):
+    """SQL: (org_id, points) rows, one per network, place or theme shared, from the
+    parameters `networks`, `places` and `themes` (lists of ids); only the parts asked for."""
+    outside = crisis.outside_crisis if crisis_active else (lambda column: true())
     parts = []
-    networks = sorted({network.id for network in public_networks(organisation)})
     if networks:
         parts.append(
             select(
                 Relationship.subject_id.label("org_id"), literal(NETWORK_POINTS).label("points")
             ).where(
                 Relationship.kind == RelationshipKind.MEMBER_OF,
-                Relationship.object_id.in_(networks),
+                Relationship.object_id.in_(bindparam("networks", expanding=True)),
                 Relationship.visibility == LinkVisibility.PUBLIC,
-                crisis.outside_crisis(Relationship.subject_id),
+                outside(Relationship.subject_id),
             )
         )
-    places = named_location_ids(organisation)
     if places:
         ol = organisation_locations.c
         parts.append(
             select(ol.organisation_id.label("org_id"), literal(PLACE_POINTS).label("points"))
             .join(Organisation, Organisation.id == ol.organisation_id)
             .where(
-                ol.location_id.in_(places),
+                ol.location_id.in_(bindparam("places", expanding=True)),
                 Organisation.location_precision.in_(NAMED),
-                crisis.outside_crisis(ol.organisation_id),
+                outside(ol.organisation_id),
             )
         )
-    themes = [theme.id for theme in organisation.themes]
     if themes:
         ot = organisation_themes.c
         parts.append(
             select(ot.organisation_id.label("org_id"), literal(THEME_POINTS).label("points")).where(
-                ot.theme_id.in_(themes)
+                ot.theme_id.in_(bindparam("themes", expanding=True))
             )
         )
-    return union_all(*parts).subquery("shared") if parts else None
+    return union_all(*parts).subquery("shared")
 
 
-def _best(scores, excluded, limit, condition):
-    """SELECT of the `limit` best published organisations of `scores` meeting `condition`,
-    ranked on narrow rows, so that only the few shown are read whole."""
+def _best(scores, condition):
+    """SELECT of the `limit` best published organisations of `scores` meeting `condition`
+    and not in the parameter `excluded`, ranked on narrow rows, so that only the few shown
+    are read whole."""
     best = (
         Organisation.published()
         .with_only_columns(
             Organisation.id, scores.c.score, func.lower(Organisation.name).label("name_key")
         )
         .join(scores, scores.c.org_id == Organisation.id)
-        .where(Organisation.id.not_in(excluded), condition)
+        .where(Organisation.id.not_in(bindparam("excluded", expanding=True)), condition)
         .order_by(scores.c.score.desc(), func.lower(Organisation.name), Organisation.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
         .subquery("best")
     )
     return (
@@ -91,32 +92,51 @@ def _best(scores, excluded, limit, condition):
     )
 
 
-def related_organisations(organisation, limit=6):
-    """Published organisations sharing networks, places or themes with `organisation` (its
-    themes and relationships loaded), best matches first, then by name: one query (two when
-    fewer than `limit` organisations pass the first one's cut)."""
-    shared = _points(organisation)
-    if shared is None:
-        return []
+@lru_cache(maxsize=16)
+def _statements(networks, places, themes, crisis_active):
+    """(with the cut, without it) for a shape of what is shared. Built once per shape, with
+    parameters for the ids: SQLAlchemy then keeps each statement's cache key instead of
+    computing it again for every profile."""
+    shared = _shared(networks, places, themes, crisis_active)
     scores = (
         select(shared.c.org_id, func.sum(shared.c.points).label("score"))
         .group_by(shared.c.org_id)
         .cte("scores")
     )
-    excluded = _linked_ids(organisation) | {organisation.id}
     # Most candidates share a theme or two and could never be shown: only those scoring at
     # least the (limit + excluded)-th best score are read. When `limit` of them are published,
     # they are the best (any other scores less); else the query runs again without the cut.
     cut = (
         select(scores.c.score)
         .order_by(scores.c.score.desc())
-        .offset(limit + len(excluded) - 1)
+        .offset(bindparam("skip"))
         .limit(1)
         .scalar_subquery()
     )
-    found = db.session.scalars(
-        _best(scores, excluded, limit, scores.c.score >= func.coalesce(cut, 0))
-    ).all()
+    return _best(scores, scores.c.score >= func.coalesce(cut, 0)), _best(scores, true())
+
+
+def related_organisations(organisation, limit=6):
+    """Published organisations sharing networks, places or themes with `organisation` (its
+    themes and relationships loaded), best matches first, then by name: one query (two when
+    fewer than `limit` organisations pass the first one's cut)."""
+    shared = {
+        "networks": sorted({network.id for network in public_networks(organisation)}),
+        "places": sorted(named_location_ids(organisation)),
+        "themes": sorted(theme.id for theme in organisation.themes),
+    }
+    if not any(shared.values()):
+        return []
+    in_crisis = bool(crisis.ids("organisation"))
+    with_cut, without = _statements(*(bool(ids) for ids in shared.values()), in_crisis)
+    excluded = _linked_ids(organisation) | {organisation.id}
+    parameters = {
+        **{name: ids for name, ids in shared.items() if ids},
+        "excluded": sorted(excluded),
+        "limit": limit,
+        "skip": limit + len(excluded) - 1,
+    }
+    found = db.session.scalars(with_cut, parameters).all()
     if len(found) < limit:
-        found = db.session.scalars(_best(scores, excluded, limit, true())).all()
+        found = db.session.scalars(without, parameters).all()
     return found
