@@ -354,59 +354,11 @@ def records_remind():
     click.echo(f"{reminded} owners reminded, {stale} listings newly marked as possibly out of date")
 
 
-@records_cli.command("erase")
-@click.argument("slug")
-@click.option(
-    "--kind",
-    type=click.Choice(["organisation", "initiative"]),
-    help="Which record, when an organisation and an initiative share the slug.",
-)
-@click.option("--yes", is_flag=True, help="Do not ask to type the slug again.")
-def records_erase(slug, kind, yes):
-    """Erase a record for good: its revisions, the submissions about it, the values the audit
-    log kept; compact the database and the search index (see README, "Data protection")."""
-    from peacemap.moderation import erasure
-
-    found = erasure.find(slug, kind)
-    if not found:
-        raise click.ClickException(f"{slug}: no organisation or initiative has this slug")
-    if len(found) > 1:
-        raise click.ClickException(
-            f"{slug}: an organisation and an initiative both have this slug; "
-            "say which with --kind organisation or --kind initiative"
-        )
-    if not yes:
-        if not sys.stdin.isatty():
-            raise click.ClickException("Not erased: add --yes when not run from a terminal.")
-        typed = click.prompt(f"This cannot be undone. Type {slug} again to erase it")
-        if typed.strip() != slug:
-            raise click.ClickException("Not erased: what you typed is not the slug.")
-    erased = erasure.erase(found[0], actor=None, note="cli")
-    db.session.commit()
-    problems = erasure.finish(erased)
-    click.echo(f"Erased the {erased.kind} {slug}.")
-    if erased.kind == "organisation":
-        click.echo("Its name, acronym, email and website are on the do-not-list register.")
-    for problem in problems:
-        click.echo(problem, err=True)
-
-
-@records_cli.command("compact")
-def records_compact():
-    """Rewrite the database's files without the space deleted rows left, as an erasure does
-    (run it again when an erasure said it could not)."""
-    from peacemap.moderation import erasure
-
-    db.session.commit()
-    problems = erasure.compact(db.engine)
-    for problem in problems:
-        click.echo(problem, err=True)
-    if problems:
-        raise SystemExit(1)
-    click.echo("Compacted.")
-
-
 def init_app(app):
     """Register the command groups."""
+    from peacemap.moderation.commands import compact, erase
+
+    records_cli.add_command(erase)
+    records_cli.add_command(compact)
     for group in (demo_cli, users_cli, translate_cli, search_cli, data_cli, records_cli):
         app.cli.add_command(group)

@@ -378,9 +378,9 @@ def test_from_a_terminal_the_slug_is_typed_again(runner, make_organisation, monk
     org_id = org.id
     db.session.commit()
     terminal = SimpleNamespace(stdin=SimpleNamespace(isatty=lambda: True), stderr=sys.stderr)
-    monkeypatch.setattr("peacemap.cli.sys", terminal)
+    monkeypatch.setattr("peacemap.moderation.commands.sys", terminal)
     mistyped = runner.invoke(args=["records", "erase", "typed-again"], input="typed-agian\n")
-    assert mistyped.exit_code != 0 and "Not erased" in mistyped.output
+    assert mistyped.exit_code != 0 and "what you typed is not the slug" in mistyped.output
     db.session.expire_all()
     assert db.session.get(Organisation, org_id) is not None
     typed = runner.invoke(args=["records", "erase", "typed-again"], input="typed-again\n")
