@@ -35,12 +35,17 @@ class Page:
         return (self.page - 1) * self.per_page + 1
 
 
-def paginate(stmt, page, per_page, *options):
-    """Run `stmt` for one page; `options` are loader options for the items."""
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = (
-        db.session.scalars(stmt.options(*options).limit(per_page).offset((page - 1) * per_page))
-        .unique()
-        .all()
-    )
-    return Page(items=items, total=total or 0, page=page, per_page=per_page)
+def paginate(stmt, page, per_page, *options, count=None):
+    """Run `stmt` (a SELECT of one model) for one page; `options` are loader options for the
+    items; `count(compute)` may give the total from elsewhere (a kept one), else it is
+    computed. The count and the sort read only the matching rows' keys: the page's few items
+    are then loaded whole, so a long list never sorts its texts (bench/load.py)."""
+    model = stmt.column_descriptions[0]["entity"]
+    narrow = stmt.with_only_columns(model.id, maintain_column_froms=True)
+    counted = narrow.order_by(None).with_only_columns(func.count(), maintain_column_froms=True)
+    total = (count or (lambda compute: compute()))(lambda: db.session.scalar(counted))
+    ids = db.session.scalars(narrow.limit(per_page).offset((page - 1) * per_page)).all()
+    ids = list(dict.fromkeys(ids))  # (a join may give a row twice)
+    loaded = db.session.scalars(select(model).where(model.id.in_(ids)).options(*options))
+    by_id = {item.id: item for item in loaded}
+    return Page(items=[by_id[i] for i in ids], total=total or 0, page=page, per_page=per_page)

@@ -168,6 +168,6 @@ def test_a_warmed_worker_has_its_map_points_and_search_lists(app, make_organisat
     Engine._segments = {}
     warm(app)
     assert "failed" not in caplog.text
-    assert {key[0] for key in map_services._entries()} == {"organisation", "initiative"}
+    assert {key[0] for key in app.extensions["map_points"]} == {"organisation", "initiative"}
     if app.config["SEARCH_BACKEND"] == "whoosh":
         assert any(segment.terms for segment in Engine._segments.values())

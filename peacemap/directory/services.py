@@ -1,6 +1,7 @@
 """Reading the published directory: lists, facets, profiles. Shared by pages and the API."""
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 from sqlalchemy import String, bindparam, cast, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -50,10 +51,10 @@ def like_pattern(text):
     return f"%{escaped}%"
 
 
-def _organisation_conditions(filters, skip=None):
-    """WHERE clauses for the filters, leaving out `skip` (for that facet's own counts)."""
+def _organisation_conditions(filters):
+    """WHERE clauses for the filters."""
     conditions = [Organisation.status == PublicationStatus.PUBLISHED]
-    if filters.q and skip != "q":
+    if filters.q:
         pattern = like_pattern(filters.q.strip())
         conditions.append(
             or_(
@@ -62,9 +63,9 @@ def _organisation_conditions(filters, skip=None):
                 cast(Organisation.alternate_names, String).ilike(pattern, escape="\\"),
             )
         )
-    if filters.country and skip != "country":
+    if filters.country:
         conditions.append(Organisation.country == filters.country)
-    if filters.region and skip != "region":
+    if filters.region:
         # Only organisations that agreed to show their region can be found by it.
         in_region = (
             select(organisation_locations.c.organisation_id)
@@ -73,7 +74,7 @@ def _organisation_conditions(filters, skip=None):
         )
         conditions.append(Organisation.id.in_(in_region))
         conditions.append(region_visible(Organisation))
-    if filters.theme and skip != "theme":
+    if filters.theme:
         # The theme's organisations read from its index (ix_organisation_themes_theme_id),
         # not an EXISTS asked again for every organisation.
         with_theme = (
@@ -82,15 +83,15 @@ def _organisation_conditions(filters, skip=None):
             .where(Theme.slug == filters.theme)
         )
         conditions.append(Organisation.id.in_(with_theme))
-    if filters.type and skip != "type":
+    if filters.type:
         conditions.append(Organisation.type == filters.type)
-    if filters.sector and skip != "sector":
+    if filters.sector:
         # Codes are [a-z_] words (models.Sector), so the quoted code matches one list item.
         sectors = cast(Organisation.sectors, String)
         conditions.append(sectors.like(like_pattern(f'"{filters.sector}"'), escape="\\"))
-    if filters.verification == "verified" and skip != "verification":
+    if filters.verification == "verified":
         conditions.append(Organisation.verification_level != VerificationLevel.NONE)
-    elif filters.verification == "unverified" and skip != "verification":
+    elif filters.verification == "unverified":
         conditions.append(Organisation.verification_level == VerificationLevel.NONE)
     return conditions
 
@@ -103,45 +104,70 @@ def list_organisations(filters, page, per_page):
         else [func.lower(Organisation.name), Organisation.id]
     )
     stmt = select(Organisation).where(*_organisation_conditions(filters)).order_by(*order)
-    return paginate(stmt, page, per_page, selectinload(Organisation.themes))
+    key = replace(filters, sort="")
+    return paginate(
+        stmt,
+        page,
+        per_page,
+        selectinload(Organisation.themes),
+        count=lambda compute: versions.kept("directory_totals", key, versions.version(), compute),
+    )
 
 
 def organisation_facets(filters):
-    """Counts per country, region, theme and type, each under the other filters; kept per
-    data version (peacemap/versions.py), so every page of one list counts them once."""
-    key = replace(filters, sort="")
-    return versions.kept("directory_facets", key, versions.version(), lambda: _facets(key))
-
-
-def _facets(filters):
+    """Counts per country, region, theme and type, each under the other filters. Each is kept
+    per data version (peacemap/versions.py) under the filters it depends on: every page of a
+    list counts them once, and the theme counts of every theme's list are counted once."""
+    version = versions.version()
     facets = {}
-    for name, column in (("country", Organisation.country), ("type", Organisation.type)):
-        stmt = (
-            select(column, func.count())
-            .where(*_organisation_conditions(filters, skip=name))
-            .group_by(column)
+    for name, count in _FACETS.items():
+        key = replace(filters, sort="", **{name: ""})  # (its own filter left out)
+        facets[name] = versions.kept(
+            "directory_facets", (name, key), version, partial(count, key), size=128
         )
-        facets[name] = {str(value): count for value, count in db.session.execute(stmt)}
+    return facets
 
-    region_stmt = (
+
+def _by_column(column):
+    def count(filters):
+        stmt = (
+            select(column, func.count()).where(*_organisation_conditions(filters)).group_by(column)
+        )
+        return {str(value): number for value, number in db.session.execute(stmt)}
+
+    return count
+
+
+def _by_region(filters):
+    stmt = (
         select(Location.admin1, func.count(func.distinct(Organisation.id)))
         .join(organisation_locations, organisation_locations.c.location_id == Location.id)
         .join(Organisation, Organisation.id == organisation_locations.c.organisation_id)
-        .where(*_organisation_conditions(filters, skip="region"))
+        .where(*_organisation_conditions(filters))
         .where(region_visible(Organisation), Location.admin1.is_not(None))
         .group_by(Location.admin1)
     )
-    facets["region"] = dict(db.session.execute(region_stmt).all())
+    return dict(db.session.execute(stmt).all())
 
-    theme_stmt = (
-        select(Theme.slug, func.count(func.distinct(Organisation.id)))
+
+def _by_theme(filters):
+    # (An organisation has a theme once: the link table's key is the pair.)
+    stmt = (
+        select(Theme.slug, func.count())
         .join(organisation_themes, organisation_themes.c.theme_id == Theme.id)
         .join(Organisation, Organisation.id == organisation_themes.c.organisation_id)
-        .where(*_organisation_conditions(filters, skip="theme"))
+        .where(*_organisation_conditions(filters))
         .group_by(Theme.slug)
     )
-    facets["theme"] = dict(db.session.execute(theme_stmt).all())
-    return facets
+    return dict(db.session.execute(stmt).all())
+
+
+_FACETS = {
+    "country": _by_column(Organisation.country),
+    "type": _by_column(Organisation.type),
+    "region": _by_region,
+    "theme": _by_theme,
+}
 
 
 def all_themes():
