@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym, validates
 
@@ -206,6 +207,10 @@ class Organisation(db.Model):
         CheckConstraint(
             "verification_level = 'none' OR verified_at IS NOT NULL", name="verified_when"
         ),
+        # The directory's list in name order, read from the index (the rows hold long texts);
+        # its country and type counts read this one alone (peacemap/directory/services.py).
+        Index("ix_organisations_listed_by_name", "status", text("lower(name)"), "id"),
+        Index("ix_organisations_facets", "status", "country", "type"),
     )
 
     @validates("email")
