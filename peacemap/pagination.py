@@ -43,7 +43,8 @@ def paginate(stmt, page, per_page, *options, count=None):
     model = stmt.column_descriptions[0]["entity"]
     narrow = stmt.with_only_columns(model.id, maintain_column_froms=True)
     counted = narrow.order_by(None).with_only_columns(func.count(), maintain_column_froms=True)
-    total = (count or (lambda compute: compute()))(lambda: db.session.scalar(counted))
+    compute = lambda: db.session.scalar(counted)  # noqa: E731
+    total = count(compute) if count else compute()
     ids = db.session.scalars(narrow.limit(per_page).offset((page - 1) * per_page)).all()
     ids = list(dict.fromkeys(ids))  # (a join may give a row twice)
     loaded = db.session.scalars(select(model).where(model.id.in_(ids)).options(*options))

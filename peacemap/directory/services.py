@@ -51,6 +51,13 @@ def like_pattern(text):
     return f"%{escaped}%"
 
 
+def _with_theme(record_id, slug):
+    """SQL: the ids (`record_id`, a link table's column) of the records with the theme `slug`,
+    read from the link table's index by theme, not an EXISTS asked for every record."""
+    links = record_id.table
+    return select(record_id).join(Theme, Theme.id == links.c.theme_id).where(Theme.slug == slug)
+
+
 def _organisation_conditions(filters):
     """WHERE clauses for the filters."""
     conditions = [Organisation.status == PublicationStatus.PUBLISHED]
@@ -75,14 +82,9 @@ def _organisation_conditions(filters):
         conditions.append(Organisation.id.in_(in_region))
         conditions.append(region_visible(Organisation))
     if filters.theme:
-        # The theme's organisations read from its index (ix_organisation_themes_theme_id),
-        # not an EXISTS asked again for every organisation.
-        with_theme = (
-            select(organisation_themes.c.organisation_id)
-            .join(Theme, Theme.id == organisation_themes.c.theme_id)
-            .where(Theme.slug == filters.theme)
+        conditions.append(
+            Organisation.id.in_(_with_theme(organisation_themes.c.organisation_id, filters.theme))
         )
-        conditions.append(Organisation.id.in_(with_theme))
     if filters.type:
         conditions.append(Organisation.type == filters.type)
     if filters.sector:
@@ -298,12 +300,9 @@ def _initiative_conditions(filters):
         )
         conditions.append(Initiative.id.in_(in_country))
     if filters.theme:
-        in_theme = (
-            select(initiative_themes.c.initiative_id)
-            .join(Theme, Theme.id == initiative_themes.c.theme_id)
-            .where(Theme.slug == filters.theme)
+        conditions.append(
+            Initiative.id.in_(_with_theme(initiative_themes.c.initiative_id, filters.theme))
         )
-        conditions.append(Initiative.id.in_(in_theme))
     if filters.status:
         conditions.append(Initiative.status == filters.status)
     return conditions
